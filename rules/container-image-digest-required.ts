@@ -1,0 +1,112 @@
+import { ConfigError, defineResourcePolicy, type Finding, type Props, type ResourceView } from "./lib/policy";
+import {
+    canonicalRepository,
+    containerImages,
+    isPinnedByDigest,
+    namesContainerImages,
+    parseImageReference,
+} from "./lib/container-images";
+import { isUnknown } from "./lib/unknowns";
+
+interface DigestConfig {
+    /** Registry or repository prefixes images must come from; empty means any. */
+    allowedRegistries: string[];
+}
+
+const RESOLVE_DIGEST =
+    "resolve the digest (`crane digest <image>` or `docker buildx imagetools inspect <image>`) " +
+    "and pin it as `<image>@sha256:<digest>` (a tag may stay in front of the digest)";
+
+function quote(reference: string): string {
+    return JSON.stringify(reference.length > 200 ? `${reference.slice(0, 200)}…` : reference);
+}
+
+function fromAllowedRegistry(repository: string, prefixes: readonly string[]): boolean {
+    const candidates = [repository, canonicalRepository(repository)];
+    return prefixes.some((prefix) => candidates.some((candidate) =>
+        candidate === prefix || candidate.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`)));
+}
+
+function checkImage(path: string, value: unknown, config: DigestConfig): Finding | undefined {
+    if (isUnknown(value)) {
+        return {
+            path,
+            advisory: true,
+            message: "the image is computed from another resource and cannot be known during preview; " +
+                "it is checked when `pulumi up` runs.",
+        };
+    }
+    if (typeof value !== "string" || value.trim() === "") {
+        const found = value === undefined ? "not set" : value === null ? "null" : typeof value === "string" ? "empty" : `a ${typeof value}`;
+        return { path, message: `the image is ${found}, not an image reference; set it to \`<image>@sha256:<digest>\`.` };
+    }
+    const reference = parseImageReference(value);
+    if (!reference) {
+        return { path, message: `${quote(value)} is not a valid image reference; ${RESOLVE_DIGEST}.` };
+    }
+    if (!isPinnedByDigest(reference)) {
+        const found = reference.digest !== undefined
+            ? `has digest "${reference.digest.slice(0, 80)}", which is not \`sha256:\` followed by 64 lowercase hex digits`
+            : reference.tag !== undefined
+                ? `is pinned by the tag "${reference.tag}" only, which can be moved to other content`
+                : "has no tag and no digest, so it means whatever `latest` points to at pull time";
+        return { path, message: `image ${quote(value)} ${found}; ${RESOLVE_DIGEST}.` };
+    }
+    if (config.allowedRegistries.length > 0 && !fromAllowedRegistry(reference.repository, config.allowedRegistries)) {
+        return {
+            path,
+            message: `image ${quote(value)} comes from outside the allowed registries ` +
+                `(${config.allowedRegistries.join(", ")}); copy it into one of them and pin its digest.`,
+        };
+    }
+    return undefined;
+}
+
+function* imagesNotPinned(resource: ResourceView, config: DigestConfig): Iterable<Finding> {
+    const { images, unreadable } = containerImages(resource.type, resource.props);
+    for (const problem of unreadable) {
+        yield problem.unknown
+            ? { path: problem.path, advisory: true, message: `${problem.reason}; the images in it are checked when \`pulumi up\` runs.` }
+            : { path: problem.path, message: `its images cannot be read because ${problem.reason}; fix the value so every image can be checked.` };
+    }
+    for (const { path, value } of images) {
+        const finding = checkImage(path, value, config);
+        if (finding) {
+            yield finding;
+        }
+    }
+}
+
+function readDigestConfig(raw: Props): DigestConfig {
+    const allowed = raw.allowedRegistries ?? [];
+    if (!Array.isArray(allowed) || allowed.some((p) => typeof p !== "string" || p === "")) {
+        throw new ConfigError("allowedRegistries must be a list of non-empty registry prefixes");
+    }
+    return { allowedRegistries: allowed as string[] };
+}
+
+export const containerImageDigestRequired = defineResourcePolicy<DigestConfig>({
+    name: "container-image-digest-required",
+    displayName: "Container images pinned by digest",
+    description:
+        "Every container image a resource runs (Kubernetes workloads and pod templates, ECS task definitions, " +
+        "Lambda image functions, Batch job definitions, App Runner services, SageMaker models) must be pinned by " +
+        "`@sha256:<64 hex digits>`, so what is deployed is exactly what was reviewed and scanned.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    tags: ["supply-chain", "immutability", "kubernetes", "aws"],
+    remediationSteps:
+        "Resolve the image's digest with `crane digest <image>` or `docker buildx imagetools inspect <image>`, then " +
+        "reference it as `registry/repo@sha256:<digest>` (or `registry/repo:tag@sha256:<digest>`). With a " +
+        "`docker-build.Image` or `docker.Image` resource, use its `digest`/`repoDigest` output.",
+    config: {
+        allowedRegistries: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Registry or repository prefixes images must come from (e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`). Empty allows any.",
+        },
+    },
+    readConfig: readDigestConfig,
+    appliesTo: namesContainerImages,
+    check: imagesNotPinned,
+});

@@ -1,0 +1,6 @@
+import { containerImageDigestRequired } from "./container-image-digest-required";
+
+/** Every policy of the pack, in the order they are listed to users. */
+export const policies = [
+    containerImageDigestRequired,
+];

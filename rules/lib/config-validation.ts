@@ -1,0 +1,105 @@
+import * as path from "path";
+import type { EnforcementLevel, Policy } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { setConfiguredLevels } from "./policy";
+
+type PackConfig = Record<string, Record<string, unknown>>;
+
+interface ConfiguredPolicy extends Policy {
+    configSchema?: { properties: Record<string, PolicyConfigJSONSchema>; required?: string[] };
+}
+
+const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
+
+/**
+ * Checks a whole policy-pack config against the pack's schemas and returns one readable problem
+ * per bad key. Unlike the schemas the pack advertises, unknown keys are refused: a misspelt key
+ * would otherwise silently leave a rule at its default.
+ */
+export function configProblems(policies: readonly ConfiguredPolicy[], config: PackConfig): string[] {
+    // Loaded here, not at start-up: only Configure needs a JSON-schema validator.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = require("ajv") as typeof import("ajv").default;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const byName = new Map(policies.map((p) => [p.name, p]));
+    const problems: string[] = [];
+    for (const [policyName, values] of Object.entries(config)) {
+        const policy = byName.get(policyName);
+        if (!policy) {
+            if (policyName !== "all") {
+                problems.push(`"${policyName}" is not a policy of this pack (policies: ${[...byName.keys()].join(", ")})`);
+            }
+            continue;
+        }
+        const schema = {
+            type: "object",
+            properties: { ...(policy.configSchema?.properties ?? {}), enforcementLevel: { enum: ENFORCEMENT_LEVELS } },
+            required: policy.configSchema?.required ?? [],
+            additionalProperties: false,
+        };
+        const validate = ajv.compile(schema);
+        if (!validate(values)) {
+            for (const error of validate.errors ?? []) {
+                const key = error.keyword === "additionalProperties"
+                    ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
+                    : error.instancePath;
+                const where = key ? key.replace(/^\//, "").replace(/\//g, ".") : "(top level)";
+                const detail = error.keyword === "additionalProperties" ? "is not a known setting" : error.message ?? "is invalid";
+                problems.push(`${policyName}.${where} ${detail}`);
+            }
+        }
+    }
+    return problems;
+}
+
+interface ConfigureCall {
+    request: {
+        getPolicyconfigMap(): { entries(): Iterable<[string, { getProperties(): { toJavaScript(): Record<string, unknown> } | undefined; getEnforcementlevel(): number }]> };
+    };
+}
+type Callback = (error: { code: number; details: string } | null, response?: unknown) => void;
+type Handler = (call: ConfigureCall, callback: Callback) => unknown;
+
+/**
+ * `@pulumi/policy` accepts any config at Configure and leaves checking to the CLI, so a config
+ * pushed from elsewhere (a policy group, another CLI version, a test) could reach the rules
+ * unchecked. This wraps the pack's Configure handler so a bad config is refused there, naming
+ * the key, and records each policy's configured enforcement level for reports.
+ */
+export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPolicy[]): void {
+    const policyDir = path.dirname(require.resolve("@pulumi/policy"));
+    // The grpc-js instance the SDK serves with, wherever npm placed it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as typeof import("@grpc/grpc-js");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const protoutil = require(path.join(policyDir, "protoutil")) as { convertEnforcementLevel(level: number): EnforcementLevel };
+    const addService = grpc.Server.prototype.addService;
+    grpc.Server.prototype.addService = function (service, implementation) {
+        const configure = implementation.configure as Handler | undefined;
+        if (configure) {
+            const validatingConfigure: Handler = (call, callback) => {
+                    const config: PackConfig = {};
+                    const levels = new Map<string, EnforcementLevel>();
+                    try {
+                        for (const [name, value] of call.request.getPolicyconfigMap().entries()) {
+                            config[name] = value.getProperties()?.toJavaScript() ?? {};
+                            levels.set(name, protoutil.convertEnforcementLevel(value.getEnforcementlevel()));
+                        }
+                    } catch (e) {
+                        callback({ code: grpc.status.INVALID_ARGUMENT, details: `immutable-guard: unreadable policy config (${String(e)})` });
+                        return;
+                    }
+                    const problems = configProblems(policies, config);
+                    if (problems.length > 0) {
+                        const details = `immutable-guard: invalid policy pack config:\n  - ${problems.join("\n  - ")}`;
+                        callback({ code: grpc.status.INVALID_ARGUMENT, details });
+                        return;
+                    }
+                    setConfiguredLevels(levels);
+                    return configure(call, callback);
+            };
+            implementation = { ...implementation, configure: validatingConfigure as unknown as typeof implementation.configure };
+        }
+        return addService.call(this, service, implementation);
+    };
+}

@@ -1,0 +1,35 @@
+import { isUnknown } from "./unknowns";
+
+/** A property that holds a JSON document, read as a string (as users often write it) or an object. */
+export type JsonProperty =
+    | { kind: "absent" }
+    | { kind: "unknown" }
+    | { kind: "invalid"; reason: string }
+    | { kind: "value"; value: unknown };
+
+const MAX_JSON_LENGTH = 8 * 1024 * 1024;
+
+export function readJsonProperty(raw: unknown): JsonProperty {
+    if (raw === undefined || raw === null || raw === "") {
+        return { kind: "absent" };
+    }
+    if (isUnknown(raw)) {
+        return { kind: "unknown" };
+    }
+    if (typeof raw === "string") {
+        if (raw.length > MAX_JSON_LENGTH) {
+            return { kind: "invalid", reason: `it is ${raw.length} characters long, more than the ${MAX_JSON_LENGTH} this pack reads` };
+        }
+        try {
+            return { kind: "value", value: JSON.parse(raw) };
+        } catch (e) {
+            // Node's message quotes the text around the error, which may be a secret: keep the position only.
+            const position = /position (\d+)/.exec(String((e as Error).message))?.[1];
+            return { kind: "invalid", reason: `it is not valid JSON${position ? ` (error at character ${position})` : ""}` };
+        }
+    }
+    if (typeof raw === "object") {
+        return { kind: "value", value: raw };
+    }
+    return { kind: "invalid", reason: `it is a ${typeof raw}, not a JSON string or an object` };
+}

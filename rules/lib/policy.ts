@@ -1,0 +1,401 @@
+import * as fs from "fs";
+import * as path from "path";
+import type {
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import { exemptionsSchema, findExemption, parseExemptions, type Exemption } from "./exemptions";
+import { plain } from "./unknowns";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+
+export type Props = Record<string, unknown>;
+
+/** What a rule sees of one resource: plain properties (unknowns as sentinels) and the options that matter. */
+export interface ResourceView {
+    type: string;
+    urn: string;
+    name: string;
+    props: Props;
+    opts: { ignoreChanges: string[]; protect: boolean; parent?: string };
+    provider?: { type: string; urn: string; name: string; props: Props };
+    /** URNs this resource depends on (stack validation only; empty in resource validation). */
+    dependencies: string[];
+    /** URNs each input property depends on (stack validation only). */
+    propertyDependencies: Record<string, string[]>;
+}
+
+/** One problem a rule found, at a property path, with the fix in the message. */
+export interface Finding {
+    path: string;
+    message: string;
+    /** Reported as advisory whatever the policy's level: something that cannot be decided yet. */
+    advisory?: boolean;
+}
+
+/** A stack rule's finding names the resource it is about. */
+export interface StackFinding extends Finding {
+    resource: ResourceView;
+}
+
+/** A config value that cannot be used; the policy then fails closed on every resource it covers. */
+export class ConfigError extends Error {}
+
+interface PolicyMeta<C> {
+    name: string;
+    displayName: string;
+    description: string;
+    severity: Severity;
+    enforcementLevel?: EnforcementLevel;
+    remediationSteps: string;
+    framework?: PolicyComplianceFramework;
+    tags?: string[];
+    /** Policy-specific config keys; `exemptions` is added to every policy. */
+    config: Record<string, PolicyConfigJSONSchema>;
+    /** Turns raw config (defaults not yet applied) into what the check uses; throws ConfigError on bad values. */
+    readConfig: (raw: Props) => C;
+}
+
+export interface ResourceRule<C> extends PolicyMeta<C> {
+    /** Cheap test on the type token, run before anything else. */
+    appliesTo: (type: string) => boolean;
+    check: (resource: ResourceView, config: C) => Iterable<Finding>;
+}
+
+export interface StackRule<C> extends PolicyMeta<C> {
+    check: (resources: readonly ResourceView[], config: C) => Iterable<StackFinding>;
+}
+
+/** A diagnostic as the pack reports it, also written to the report file. */
+export interface Diagnostic {
+    policyName: string;
+    enforcementLevel: "advisory" | "mandatory";
+    urn: string;
+    name: string;
+    type: string;
+    path: string;
+    message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enforcement levels set by config, recorded at Configure so reports show the level in force.
+
+const configuredLevels = new Map<string, EnforcementLevel>();
+
+export function setConfiguredLevels(levels: ReadonlyMap<string, EnforcementLevel>): void {
+    configuredLevels.clear();
+    levels.forEach((level, policy) => configuredLevels.set(policy, level));
+}
+
+function effectiveLevel(meta: PolicyMeta<unknown>, finding: Finding): "advisory" | "mandatory" {
+    if (finding.advisory) {
+        return "advisory";
+    }
+    const level = configuredLevels.get(meta.name) ?? meta.enforcementLevel ?? "mandatory";
+    return level === "advisory" ? "advisory" : "mandatory";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report file: `pulumi preview --json` carries no policy results, so the pack can write its own.
+
+export const REPORT_ENV = "IMMUTABLE_GUARD_REPORT";
+
+export const packVersion: string = (() => {
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        const file = path.join(dir, "package.json");
+        if (fs.existsSync(file)) {
+            const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+            if (pkg.name === "immutable-guard") {
+                return pkg.version ?? "0.0.0";
+            }
+        }
+        if (path.dirname(dir) === dir) {
+            return "0.0.0";
+        }
+    }
+})();
+
+function appendToReport(diagnostic: Diagnostic): void {
+    const file = process.env[REPORT_ENV];
+    if (!file) {
+        return;
+    }
+    try {
+        const line = { policyPack: "immutable-guard", policyPackVersion: packVersion, ...diagnostic };
+        fs.appendFileSync(file, JSON.stringify(line) + "\n");
+    } catch {
+        // A report that cannot be written must not fail the deployment it describes.
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// getConfig returns a fresh copy on every call, but the values inside are the same objects until
+// the next Configure; remembering the last parse by those identities keeps a large lock parsed once.
+function memoizeConfig<C>(read: (raw: Props) => C): (raw: Props) => { config?: C; problems: string[]; exemptions: Exemption[] } {
+    let lastRaw: Props | undefined;
+    let lastResult: { config?: C; problems: string[]; exemptions: Exemption[] } | undefined;
+    return (raw: Props) => {
+        if (lastRaw && lastResult && sameValues(lastRaw, raw)) {
+            return lastResult;
+        }
+        const { exemptions, problems } = parseExemptions(raw.exemptions);
+        let config: C | undefined;
+        try {
+            config = read(raw);
+        } catch (e) {
+            if (!(e instanceof ConfigError)) {
+                throw e;
+            }
+            problems.push(e.message);
+        }
+        lastRaw = raw;
+        lastResult = { config, problems, exemptions };
+        return lastResult;
+    };
+}
+
+function sameValues(a: Props, b: Props): boolean {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function describe(resource: { name: string; type: string }): string {
+    return `${resource.name} (${resource.type})`;
+}
+
+function formatMessage(resource: { name: string; type: string }, finding: Finding): string {
+    const where = finding.path ? `${finding.path} of ${describe(resource)}` : describe(resource);
+    return `${where}: ${finding.message}`;
+}
+
+/**
+ * Turns findings for one resource into diagnostics, applying exemptions: an exemption in force
+ * replaces the resource's findings with one advisory that says what it waived; one that is
+ * expired or has no reason waives nothing and is reported.
+ */
+function judge(
+    meta: PolicyMeta<unknown>,
+    resource: { urn: string; name: string; type: string },
+    findings: Finding[],
+    exemptions: readonly Exemption[],
+): Diagnostic[] {
+    const base = { policyName: meta.name, urn: resource.urn, name: resource.name, type: resource.type };
+    const verdict = exemptions.length > 0 ? findExemption(exemptions, resource.urn) : { kind: "none" as const };
+    if (verdict.kind === "applies") {
+        if (findings.length === 0) {
+            return [];
+        }
+        const { exemption } = verdict;
+        const waived = findings.map((f) => f.path || "(resource)").join(", ");
+        return [{
+            ...base,
+            enforcementLevel: "advisory",
+            path: "",
+            message: `${describe(resource)}: exempted by "${exemption.urn}" until ${exemption.expires} ` +
+                `(reason: ${exemption.reason}); waived findings at ${waived}.`,
+        }];
+    }
+    const out: Diagnostic[] = findings.map((f) => ({
+        ...base,
+        enforcementLevel: effectiveLevel(meta, f),
+        path: f.path,
+        message: formatMessage(resource, f),
+    }));
+    if (verdict.kind === "ignored") {
+        out.push({
+            ...base,
+            enforcementLevel: "advisory",
+            path: "",
+            message: `${describe(resource)}: exemption "${verdict.exemption.urn}" does not apply because ${verdict.why}; ` +
+                "renew it with a reason and a future expiry date, or remove it.",
+        });
+    }
+    return out;
+}
+
+// The SDK's reporter also accepts an object (server.ts makeReportViolationFun), which is the only
+// way to report an advisory note from a mandatory policy; its published type declares the string form.
+type ObjectReport = (violation: { message: string; urn?: string; enforcementLevel?: EnforcementLevel }) => void;
+
+function emit(report: ReportViolation, diagnostic: Diagnostic, withUrn: boolean): void {
+    appendToReport(diagnostic);
+    (report as unknown as ObjectReport)({
+        message: diagnostic.message,
+        urn: withUrn ? diagnostic.urn : undefined,
+        enforcementLevel: diagnostic.enforcementLevel,
+    });
+}
+
+function configFailure(meta: PolicyMeta<unknown>, problems: string[]): Finding {
+    return {
+        path: "",
+        message: `not evaluated because the ${meta.name} policy config is invalid (${problems.join("; ")}); ` +
+            "fix the policy pack config. Until then this resource is reported rather than passed.",
+    };
+}
+
+function internalFailure(error: unknown): Finding {
+    // Only the error's kind: messages of parse errors can quote property values, which may be secret.
+    const kind = error instanceof Error ? error.name : typeof error;
+    return {
+        path: "",
+        message: `could not be evaluated (${kind}); it is reported rather than passed. ` +
+            "Please report this to the immutable-guard maintainers with the resource type.",
+    };
+}
+
+function schemaOf(meta: PolicyMeta<unknown>) {
+    return { properties: { ...meta.config, exemptions: exemptionsSchema as unknown as PolicyConfigJSONSchema } };
+}
+
+function policyFields(meta: PolicyMeta<unknown>) {
+    return {
+        name: meta.name,
+        displayName: meta.displayName,
+        description: meta.description,
+        enforcementLevel: meta.enforcementLevel ?? "mandatory",
+        severity: meta.severity,
+        remediationSteps: meta.remediationSteps,
+        framework: meta.framework,
+        tags: meta.tags,
+        configSchema: schemaOf(meta),
+    };
+}
+
+export function resourceView(
+    args: Pick<ResourceValidationArgs, "type" | "urn" | "name" | "props" | "opts" | "provider">,
+    dependencies: string[] = [],
+    propertyDependencies: Record<string, string[]> = {},
+): ResourceView {
+    const opts = plain(args.opts) ?? { ignoreChanges: [], protect: false };
+    const provider = args.provider
+        ? { type: args.provider.type, urn: args.provider.urn, name: args.provider.name, props: plain(args.provider.props) ?? {} }
+        : undefined;
+    return {
+        type: args.type,
+        urn: args.urn,
+        name: args.name,
+        props: plain(args.props) ?? {},
+        opts: { ignoreChanges: [...(opts.ignoreChanges ?? [])], protect: !!opts.protect, parent: opts.parent },
+        provider,
+        dependencies,
+        propertyDependencies,
+    };
+}
+
+/** Evaluates a resource rule on one resource view; exported for the CLI and tests. */
+export function evaluateResource<C>(rule: ResourceRule<C>, resource: ResourceView, rawConfig: Props): Diagnostic[] {
+    return resourceEvaluator(rule)(resource, rawConfig);
+}
+
+const evaluators = new WeakMap<object, (resource: ResourceView, raw: Props) => Diagnostic[]>();
+
+function resourceEvaluator<C>(rule: ResourceRule<C>): (resource: ResourceView, raw: Props) => Diagnostic[] {
+    let evaluator = evaluators.get(rule);
+    if (!evaluator) {
+        const readConfig = memoizeConfig(rule.readConfig);
+        evaluator = (resource, raw) => {
+            if (!rule.appliesTo(resource.type)) {
+                return [];
+            }
+            const { config, problems, exemptions } = readConfig(raw);
+            let findings: Finding[];
+            if (config === undefined || problems.length > 0) {
+                findings = [configFailure(rule, problems)];
+            } else {
+                try {
+                    findings = [...rule.check(resource, config)];
+                } catch (e) {
+                    findings = [internalFailure(e)];
+                }
+            }
+            return judge(rule, resource, findings, exemptions);
+        };
+        evaluators.set(rule, evaluator);
+    }
+    return evaluator;
+}
+
+export function defineResourcePolicy<C>(rule: ResourceRule<C>): ResourceValidationPolicy & { rule: ResourceRule<C> } {
+    const evaluate = resourceEvaluator(rule);
+    return {
+        ...policyFields(rule),
+        rule,
+        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+            if (!rule.appliesTo(args.type)) {
+                return;
+            }
+            for (const diagnostic of evaluate(resourceView(args), args.getConfig<Props>())) {
+                emit(report, diagnostic, false);
+            }
+        },
+    };
+}
+
+export function stackViews(resources: readonly PolicyResource[]): ResourceView[] {
+    return resources.map((r) => {
+        const propertyDependencies: Record<string, string[]> = {};
+        for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
+            propertyDependencies[key] = deps.map((d) => d.urn);
+        }
+        return resourceView(r as unknown as ResourceValidationArgs, (r.dependencies ?? []).map((d) => d.urn), propertyDependencies);
+    });
+}
+
+/** Evaluates a stack rule over resource views; exported for the CLI and tests. */
+export function evaluateStack<C>(rule: StackRule<C>, resources: readonly ResourceView[], rawConfig: Props): Diagnostic[] {
+    return stackEvaluator(rule)(resources, rawConfig);
+}
+
+const stackEvaluators = new WeakMap<object, (resources: readonly ResourceView[], raw: Props) => Diagnostic[]>();
+
+function stackEvaluator<C>(rule: StackRule<C>): (resources: readonly ResourceView[], raw: Props) => Diagnostic[] {
+    let evaluator = stackEvaluators.get(rule);
+    if (!evaluator) {
+        const readConfig = memoizeConfig(rule.readConfig);
+        evaluator = (resources, raw) => {
+            const { config, problems, exemptions } = readConfig(raw);
+            const stackResource = { urn: "", name: "stack", type: "pulumi:pulumi:Stack" };
+            if (config === undefined || problems.length > 0) {
+                return judge(rule, stackResource, [configFailure(rule, problems)], []);
+            }
+            let findings: StackFinding[];
+            try {
+                findings = [...rule.check(resources, config)];
+            } catch (e) {
+                return judge(rule, stackResource, [internalFailure(e)], []);
+            }
+            const byUrn = new Map<string, { resource: ResourceView; findings: Finding[] }>();
+            for (const finding of findings) {
+                const entry = byUrn.get(finding.resource.urn) ?? { resource: finding.resource, findings: [] };
+                entry.findings.push(finding);
+                byUrn.set(finding.resource.urn, entry);
+            }
+            const out: Diagnostic[] = [];
+            byUrn.forEach(({ resource, findings: fs }) => out.push(...judge(rule, resource, fs, exemptions)));
+            return out;
+        };
+        stackEvaluators.set(rule, evaluator);
+    }
+    return evaluator;
+}
+
+export function defineStackPolicy<C>(rule: StackRule<C>): StackValidationPolicy & { rule: StackRule<C> } {
+    const evaluate = stackEvaluator(rule);
+    return {
+        ...policyFields(rule),
+        rule,
+        validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+            for (const diagnostic of evaluate(stackViews(args.resources), args.getConfig<Props>())) {
+                emit(report, diagnostic, true);
+            }
+        },
+    };
+}
