@@ -1,6 +1,7 @@
 import * as path from "path";
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { FLAG_RULES_POLICY, setPackFlagRules } from "./flagging";
 import { setConfiguredLevels } from "./policy";
 
 type PackConfig = Record<string, Record<string, unknown>>;
@@ -18,7 +19,6 @@ const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
  */
 export function configProblems(policies: readonly ConfiguredPolicy[], config: PackConfig): string[] {
     // Loaded here, not at start-up: only Configure needs a JSON-schema validator.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Ajv = require("ajv") as typeof import("ajv").default;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const byName = new Map(policies.map((p) => [p.name, p]));
@@ -69,34 +69,33 @@ type Handler = (call: ConfigureCall, callback: Callback) => unknown;
 export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPolicy[]): void {
     const policyDir = path.dirname(require.resolve("@pulumi/policy"));
     // The grpc-js instance the SDK serves with, wherever npm placed it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as typeof import("@grpc/grpc-js");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const protoutil = require(path.join(policyDir, "protoutil")) as { convertEnforcementLevel(level: number): EnforcementLevel };
     const addService = grpc.Server.prototype.addService;
     grpc.Server.prototype.addService = function (service, implementation) {
         const configure = implementation.configure as Handler | undefined;
         if (configure) {
             const validatingConfigure: Handler = (call, callback) => {
-                    const config: PackConfig = {};
-                    const levels = new Map<string, EnforcementLevel>();
-                    try {
-                        for (const [name, value] of call.request.getPolicyconfigMap().entries()) {
-                            config[name] = value.getProperties()?.toJavaScript() ?? {};
-                            levels.set(name, protoutil.convertEnforcementLevel(value.getEnforcementlevel()));
-                        }
-                    } catch (e) {
-                        callback({ code: grpc.status.INVALID_ARGUMENT, details: `immutable-guard: unreadable policy config (${String(e)})` });
-                        return;
+                const config: PackConfig = {};
+                const levels = new Map<string, EnforcementLevel>();
+                try {
+                    for (const [name, value] of call.request.getPolicyconfigMap().entries()) {
+                        config[name] = value.getProperties()?.toJavaScript() ?? {};
+                        levels.set(name, protoutil.convertEnforcementLevel(value.getEnforcementlevel()));
                     }
-                    const problems = configProblems(policies, config);
-                    if (problems.length > 0) {
-                        const details = `immutable-guard: invalid policy pack config:\n  - ${problems.join("\n  - ")}`;
-                        callback({ code: grpc.status.INVALID_ARGUMENT, details });
-                        return;
-                    }
-                    setConfiguredLevels(levels);
-                    return configure(call, callback);
+                } catch (e) {
+                    callback({ code: grpc.status.INVALID_ARGUMENT, details: `immutable-guard: unreadable policy config (${String(e)})` });
+                    return;
+                }
+                const problems = configProblems(policies, config);
+                if (problems.length > 0) {
+                    const details = `immutable-guard: invalid policy pack config:\n  - ${problems.join("\n  - ")}`;
+                    callback({ code: grpc.status.INVALID_ARGUMENT, details });
+                    return;
+                }
+                setConfiguredLevels(levels);
+                setPackFlagRules(config[FLAG_RULES_POLICY]);
+                return configure(call, callback);
             };
             implementation = { ...implementation, configure: validatingConfigure as unknown as typeof implementation.configure };
         }

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * The `immutable-guard` command: local dry runs, the lock, the plan gate and report rendering.
+ * Exit codes everywhere: 0 clean, 1 a mandatory violation (or a blocked update), 2 usage or input error.
+ */
+
+export const EXIT_OK = 0;
+export const EXIT_VIOLATION = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown for bad arguments or unreadable input: printed without a stack trace, exit 2. */
+export class UsageError extends Error {}
+
+interface Command {
+    usage: string;
+    summary: string;
+    run: (args: string[]) => Promise<number>;
+}
+
+// Each command module is loaded only when it runs, so one command's dependencies never slow another.
+const COMMANDS: Record<string, Command> = {};
+
+function usage(): string {
+    const lines = Object.values(COMMANDS).map((c) => `  immutable-guard ${c.usage}\n      ${c.summary}`);
+    return `usage:\n${lines.join("\n")}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const [name, ...args] = argv;
+    if (!name || name === "--help" || name === "-h" || name === "help") {
+        process.stdout.write(usage());
+        return name ? EXIT_OK : EXIT_USAGE;
+    }
+    const command = COMMANDS[name];
+    if (!command) {
+        process.stderr.write(`immutable-guard: unknown command "${name}"\n${usage()}`);
+        return EXIT_USAGE;
+    }
+    try {
+        return await command.run(args);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            process.stderr.write(`immutable-guard ${name}: ${e.message}\n`);
+            return EXIT_USAGE;
+        }
+        throw e;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => (process.exitCode = code),
+        (e: unknown) => {
+            process.stderr.write(`immutable-guard: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.exitCode = EXIT_USAGE;
+        },
+    );
+}
