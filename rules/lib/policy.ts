@@ -175,6 +175,9 @@ function formatMessage(resource: { name: string; type: string }, finding: Findin
     return `${where}: ${finding.message}`;
 }
 
+// A resource with thousands of problems (a generated list, say) must not flood the preview.
+const MAX_FINDINGS_PER_RESOURCE = 20;
+
 /**
  * Turns findings for one resource into diagnostics, applying exemptions: an exemption in force
  * replaces the resource's findings with one advisory that says what it waived; one that is
@@ -202,12 +205,23 @@ function judge(
                 `(reason: ${exemption.reason}); waived findings at ${waived}.`,
         }];
     }
-    const out: Diagnostic[] = findings.map((f) => ({
+    const shown = findings.length > MAX_FINDINGS_PER_RESOURCE ? findings.slice(0, MAX_FINDINGS_PER_RESOURCE - 1) : findings;
+    const out: Diagnostic[] = shown.map((f) => ({
         ...base,
         enforcementLevel: effectiveLevel(meta, f),
         path: f.path,
         message: formatMessage(resource, f),
     }));
+    if (shown.length < findings.length) {
+        const rest = findings.slice(shown.length);
+        out.push({
+            ...base,
+            enforcementLevel: rest.some((f) => effectiveLevel(meta, f) === "mandatory") ? "mandatory" : "advisory",
+            path: "",
+            message: `${describe(resource)}: ${rest.length} more findings of this policy, at ${rest.slice(0, 5).map((f) => f.path).join(", ")}` +
+                `${rest.length > 5 ? ", …" : ""}; fix the ones above and run again to see them.`,
+        });
+    }
     if (verdict.kind === "ignored") {
         out.push({
             ...base,

@@ -1,0 +1,93 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import fc from "fast-check";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { containerImageDigestRequired } from "../rules/container-image-digest-required";
+import { policies } from "../rules";
+import { mandatory, runResourcePolicy, type Fixture } from "./lib/harness";
+
+const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 });
+const segment = fc.stringMatching(/^[a-z0-9]{1,8}(-[a-z0-9]{1,4})?$/);
+const repository = fc.tuple(fc.option(fc.constantFrom("ghcr.io", "registry.local:5000", "123456789012.dkr.ecr.eu-west-1.amazonaws.com")), fc.array(segment, { minLength: 1, maxLength: 3 }))
+    .map(([registry, parts]) => [registry, ...parts].filter((p) => p !== null).join("/"));
+const tag = fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,12}$/));
+const image = fc.record({ repository, tag, digest: fc.option(hex) });
+const render = (i: { repository: string; tag: string | null; digest: string | null }) =>
+    `${i.repository}${i.tag !== null ? `:${i.tag}` : ""}${i.digest !== null ? `@sha256:${i.digest}` : ""}`;
+
+function workload(containers: string[], init: string[]): Fixture {
+    return {
+        type: "kubernetes:apps/v1:Deployment",
+        name: "generated",
+        props: { spec: { template: { spec: {
+            containers: containers.map((image, i) => ({ name: `c${i}`, image })),
+            initContainers: init.map((image, i) => ({ name: `i${i}`, image })),
+        } } } },
+    };
+}
+
+function shuffleKeys(value: unknown, random: () => number): unknown {
+    if (Array.isArray(value)) {
+        return value.map((v) => shuffleKeys(v, random));
+    }
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value as Record<string, unknown>);
+        for (let i = entries.length - 1; i > 0; i--) {
+            const j = Math.floor(random() * (i + 1));
+            [entries[i], entries[j]] = [entries[j], entries[i]];
+        }
+        return Object.fromEntries(entries.map(([k, v]) => [k, shuffleKeys(v, random)]));
+    }
+    return value;
+}
+
+function allFixtures(): Fixture[] {
+    const root = path.join(__dirname, "fixtures");
+    const out: Fixture[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const file = path.join(dir, entry.name);
+            if (entry.isDirectory()) {
+                walk(file);
+            } else if (entry.name.endsWith(".json")) {
+                const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Fixture>;
+                if (typeof parsed.type === "string" && parsed.props && typeof parsed.props === "object") {
+                    out.push(parsed as Fixture);
+                }
+            }
+        }
+    };
+    walk(root);
+    return out;
+}
+
+describe("invariants that hold for every input", () => {
+    it("reports exactly the images not pinned by digest, and nothing once every image is pinned", async () => {
+        await fc.assert(fc.asyncProperty(fc.array(image, { minLength: 1, maxLength: 5 }), fc.array(image, { maxLength: 3 }), hex, async (containers, init, digest) => {
+            const refs = [...containers, ...init];
+            const unpinned = refs.filter((i) => i.digest === null).length;
+            const before = mandatory(await runResourcePolicy(containerImageDigestRequired, workload(containers.map(render), init.map(render))));
+            assert.equal(before.length, unpinned);
+            const pin = (i: { repository: string; tag: string | null; digest: string | null }) => render({ ...i, digest: i.digest ?? digest });
+            const after = await runResourcePolicy(containerImageDigestRequired, workload(containers.map(pin), init.map(pin)));
+            assert.deepEqual(after, []);
+        }), { numRuns: 500 });
+    });
+
+    it("gives the same verdict whatever the order of object keys", async () => {
+        const fixtures = allFixtures();
+        assert.ok(fixtures.length > 10);
+        const resourcePolicies = policies.filter((p): p is typeof p & ResourceValidationPolicy => "validateResource" in p);
+        await fc.assert(fc.asyncProperty(fc.constantFrom(...fixtures), fc.integer(), async (fixture, seed) => {
+            let state = seed >>> 0;
+            const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+            const shuffled = { ...fixture, props: shuffleKeys(fixture.props, random) as Record<string, unknown> };
+            for (const policy of resourcePolicies) {
+                const a = (await runResourcePolicy(policy, fixture)).map((r) => `${r.level} ${r.message}`).sort();
+                const b = (await runResourcePolicy(policy, shuffled)).map((r) => `${r.level} ${r.message}`).sort();
+                assert.deepEqual(b, a, `${policy.name} on ${fixture.type}`);
+            }
+        }), { numRuns: 300 });
+    });
+});
