@@ -100,8 +100,8 @@ function* publicPermission(resource: ResourceView, config: GrantConfig): Iterabl
     } else if (principal === "*" && !restrictedBy.some((key) => resource.props[key] !== undefined && resource.props[key] !== "")) {
         yield {
             path: "principal",
-            message: `principal "*" lets anyone, in any account, call this; name the service or account, e.g. \`principal: "s3.amazonaws.com"\` ` +
-                `with \`${restrictedBy[0]}\`, or set ${restrictedBy.map((k) => `\`${k}\``).join(" or ")}.`,
+            message: `principal "*" lets anyone, in any account, use this; name the account or service principal that needs it ` +
+                `(e.g. \`principal: "111122223333"\`), or set ${restrictedBy.map((k) => `\`${k}\``).join(" or ")}.`,
         };
     }
     if (typeof action === "string" && !config.allowedAction(action) && (action.trim() === "*" || /^[a-z0-9-]+:\*$/i.test(action.trim()))) {
