@@ -91,3 +91,38 @@ describe("invariants that hold for every input", () => {
         }), { numRuns: 300 });
     });
 });
+
+describe("IAM invariants", () => {
+    const { iamNoWildcardGrants } = require("../rules/iam-no-wildcard-grants") as typeof import("../rules/iam-no-wildcard-grants");
+    const documents = allFixtures().filter((f) => typeof f.props.policy === "string" && f.props.policy.includes("Statement"));
+    const action = fc.constantFrom("*", "s3:*", "s3:Get*", "iam:PassRole", "kms:Decrypt", "ec2:Describe*", "sts:AssumeRole", "logs:PutLogEvents");
+    const resource = fc.constantFrom("*", "arn:aws:s3:::bucket/*", "arn:aws:iam::123456789012:role/x", "arn:aws:kms:*:*:key/*");
+    const deny = fc.record({
+        Sid: fc.option(fc.constantFrom("DenyAll", "DenyInsecureTransport"), { nil: undefined }),
+        Effect: fc.constant("Deny"),
+        Action: fc.oneof(action, fc.array(action, { minLength: 1, maxLength: 3 })),
+        Resource: fc.oneof(resource, fc.array(resource, { minLength: 1, maxLength: 2 })),
+        Principal: fc.option(fc.constantFrom("*", { AWS: "*" }), { nil: undefined }),
+        Condition: fc.option(fc.constant({ Bool: { "aws:SecureTransport": "false" } }), { nil: undefined }),
+    }, { requiredKeys: ["Effect", "Action", "Resource"] });
+
+    it("never adds a violation when a Deny statement is added", async () => {
+        assert.ok(documents.length >= 10, "real policy documents to start from");
+        await fc.assert(fc.asyncProperty(fc.constantFrom(...documents), deny, fc.nat(), async (fixture, statement, at) => {
+            const document = JSON.parse(fixture.props.policy as string) as { Statement: unknown };
+            const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+            const before = mandatory(await runResourcePolicy(iamNoWildcardGrants, fixture)).map((r) => r.message);
+            const appended = { ...fixture, props: { ...fixture.props, policy: JSON.stringify({ ...document, Statement: [...statements, statement] }) } };
+            const afterAppend = mandatory(await runResourcePolicy(iamNoWildcardGrants, appended)).map((r) => r.message);
+            // A lone Statement object becomes a list here, which renames `Statement` to `Statement[0]` in messages.
+            if (Array.isArray(document.Statement)) {
+                assert.deepEqual(afterAppend.filter((m) => !before.includes(m)), [], "no new finding after appending a Deny");
+            }
+            assert.ok(afterAppend.length <= before.length);
+            const position = at % (statements.length + 1);
+            const inserted = [...statements.slice(0, position), statement, ...statements.slice(position)];
+            const withInsert = { ...fixture, props: { ...fixture.props, policy: JSON.stringify({ ...document, Statement: inserted }) } };
+            assert.ok(mandatory(await runResourcePolicy(iamNoWildcardGrants, withInsert)).length <= before.length);
+        }), { numRuns: 300 });
+    });
+});
