@@ -1,6 +1,9 @@
 import { containerImageDigestRequired } from "./container-image-digest-required";
+import { storageObjectLockRequired, storageObjectLockRequiredStack } from "./storage-object-lock-required";
 
 /** Every policy of the pack, in the order they are listed to users. */
 export const policies = [
     containerImageDigestRequired,
+    storageObjectLockRequired,
+    storageObjectLockRequiredStack,
 ];
