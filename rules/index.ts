@@ -1,4 +1,5 @@
 import { containerImageDigestRequired } from "./container-image-digest-required";
+import { ecrImageTagsImmutable } from "./ecr-image-tags-immutable";
 import { storageObjectLockRequired, storageObjectLockRequiredStack } from "./storage-object-lock-required";
 
 /** Every policy of the pack, in the order they are listed to users. */
@@ -6,4 +7,5 @@ export const policies = [
     containerImageDigestRequired,
     storageObjectLockRequired,
     storageObjectLockRequiredStack,
+    ecrImageTagsImmutable,
 ];
