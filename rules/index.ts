@@ -1,6 +1,7 @@
 import { containerImageDigestRequired } from "./container-image-digest-required";
 import { ecrImageTagsImmutable } from "./ecr-image-tags-immutable";
 import { storageObjectLockRequired, storageObjectLockRequiredStack } from "./storage-object-lock-required";
+import { vaultLockRequired, vaultLockRequiredStack } from "./vault-lock-required";
 
 /** Every policy of the pack, in the order they are listed to users. */
 export const policies = [
@@ -8,4 +9,6 @@ export const policies = [
     storageObjectLockRequired,
     storageObjectLockRequiredStack,
     ecrImageTagsImmutable,
+    vaultLockRequired,
+    vaultLockRequiredStack,
 ];
