@@ -1,5 +1,6 @@
 import { containerImageDigestRequired } from "./container-image-digest-required";
 import { ecrImageTagsImmutable } from "./ecr-image-tags-immutable";
+import { kubernetesConfigImmutable } from "./kubernetes-config-immutable";
 import { storageObjectLockRequired, storageObjectLockRequiredStack } from "./storage-object-lock-required";
 import { vaultLockRequired, vaultLockRequiredStack } from "./vault-lock-required";
 
@@ -11,4 +12,5 @@ export const policies = [
     ecrImageTagsImmutable,
     vaultLockRequired,
     vaultLockRequiredStack,
+    kubernetesConfigImmutable,
 ];
