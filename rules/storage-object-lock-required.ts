@@ -15,6 +15,7 @@ import { readRetentionConfig, retentionConfigSchema, suggestedMode, type Retenti
 import {
     BUCKET_NAMES,
     BUCKET_REFERENCE,
+    companionClasses,
     inlineRetentions,
     inlineVersioning,
     lockEnabledAtCreation,
@@ -139,28 +140,27 @@ function retentionExample(config: RetentionConfig): string {
 }
 
 function addLockResource(bucket: ResourceView, config: RetentionConfig): string {
-    return `new aws.s3.BucketObjectLockConfiguration("${bucket.name}-lock", { bucket: ${variableName(bucket.name)}.id, ` +
+    return `new ${companionClasses(bucket.type).lock}("${bucket.name}-lock", { bucket: ${variableName(bucket.name)}.id, ` +
         `rule: { defaultRetention: ${retentionExample(config)} } });`;
 }
 
-function noLock(bucket: ResourceView, props: Props, config: RetentionConfig): string {
-    const found = props.objectLockEnabled === false ? "is false" : "is not set";
-    const legacy = bucket.type === "aws:s3/bucket:Bucket"
-        ? " (with @pulumi/aws v6's legacy Bucket: `objectLockConfiguration: { objectLockEnabled: \"Enabled\", rule: { defaultRetention: … } }`)"
+function noLock(bucket: ResourceView, config: RetentionConfig): string {
+    const legacy = companionClasses(bucket.type).mayBeLegacy
+        ? ` With @pulumi/aws v6's legacy Bucket, set \`objectLockConfiguration: { objectLockEnabled: "Enabled", rule: { defaultRetention: ${retentionExample(config)} } }\` instead.`
         : "";
-    return `${found} and no BucketObjectLockConfiguration in the stack applies to this bucket, so its objects can be ` +
-        `overwritten and deleted. Set \`objectLockEnabled: true\` (AWS then enables versioning; an existing bucket is replaced)` +
-        `${legacy} and add \`${addLockResource(bucket, config)}\`.`;
+    return "does not enable object lock, and no lock configuration in the stack applies to this bucket, so its objects can be " +
+        "overwritten and deleted. Set `objectLockEnabled: true` (AWS then turns versioning on; an existing bucket is replaced) " +
+        `and add \`${addLockResource(bucket, config)}\`.${legacy}`;
 }
 
-function missingLock(bucket: ResourceView, props: Props, atCreation: false | Slot, pending: readonly ResourceView[], config: RetentionConfig): Finding {
+function missingLock(bucket: ResourceView, atCreation: false | Slot, pending: readonly ResourceView[], config: RetentionConfig): Finding {
     if (atCreation !== false) {
         return unknownAtPreview(atCreation.path, "whether the bucket has object lock is checked when `pulumi up` runs");
     }
     if (pending.length > 0) {
         return { path: "objectLockEnabled", advisory: true, message: `is not set, and ${pendingLinks("the lock configurations", pending)}.` };
     }
-    return { path: "objectLockEnabled", message: noLock(bucket, props, config) };
+    return { path: "objectLockEnabled", message: noLock(bucket, config) };
 }
 
 function missingRetention(
@@ -212,7 +212,7 @@ function missingVersioning(bucket: ResourceView, props: Props, atCreation: false
         path: "",
         message: `object lock is added ${lockedBy} to a bucket created without it, which needs versioning Enabled, but no ` +
             "versioning in the stack enables it; add " +
-            `\`new aws.s3.BucketVersioning("${bucket.name}-versioning", { bucket: ${variableName(bucket.name)}.id, versioningConfiguration: { status: "Enabled" } });\`.`,
+            `\`new ${companionClasses(bucket.type).versioning}("${bucket.name}-versioning", { bucket: ${variableName(bucket.name)}.id, versioningConfiguration: { status: "Enabled" } });\`.`,
     };
 }
 
@@ -221,7 +221,7 @@ function* bucketFindings(bucket: ResourceView, locks: Links, versionings: Links,
     const atCreation = lockEnabledAtCreation(props);
     const lockResources = locks.of(bucket);
     if (atCreation !== true && lockResources.length === 0) {
-        yield missingLock(bucket, props, atCreation, locks.maybeOf(bucket), config);
+        yield missingLock(bucket, atCreation, locks.maybeOf(bucket), config);
         return;
     }
     const lockedBy = atCreation === true ? "at creation (objectLockEnabled)" : `by ${names(lockResources)}`;

@@ -99,14 +99,24 @@ describe("storage-object-lock-required-stack", () => {
             assert.equal(rest.length, 0);
             assert.equal(finding.level, "mandatory");
             assert.equal(finding.urn, urn(b));
-            assert.match(finding.message, /^objectLockEnabled of reports \(aws:s3\/bucket:Bucket\): is not set and no BucketObjectLockConfiguration in the stack applies to this bucket/);
+            assert.match(finding.message, /^objectLockEnabled of reports \(aws:s3\/bucket:Bucket\): does not enable object lock, and no lock configuration in the stack applies to this bucket/);
             assert.match(finding.message, /Set `objectLockEnabled: true`/);
             assert.match(finding.message, /`new aws\.s3\.BucketObjectLockConfiguration\("reports-lock", \{ bucket: reports\.id, rule: \{ defaultRetention: \{ mode: "GOVERNANCE", days: 1 \} \} \}\);`/);
+            assert.match(finding.message, /With @pulumi\/aws v6's legacy Bucket, set `objectLockConfiguration: \{ objectLockEnabled: "Enabled"/);
         });
 
-        it("says a bucket created with objectLockEnabled false has it false", async () => {
+        it("rejects a bucket created with objectLockEnabled false and no lock configuration", async () => {
             const [finding] = await runStackPolicy(policy, [bucket("reports", { objectLockEnabled: false })]);
-            assert.match(finding.message, /^objectLockEnabled of reports .*: is false and no BucketObjectLockConfiguration/);
+            assert.match(finding.message, /^objectLockEnabled of reports .*: does not enable object lock/);
+        });
+
+        it("names the V2 classes, which v6 has, in the fixes for a BucketV2", async () => {
+            const b = bucket("archive", {}, "aws:s3/bucketV2:BucketV2");
+            const [noLock] = await runStackPolicy(policy, [b]);
+            assert.match(noLock.message, /`new aws\.s3\.BucketObjectLockConfigurationV2\("archive-lock", \{ bucket: archive\.id/);
+            assert.doesNotMatch(noLock.message, /legacy Bucket/);
+            const [noVersioning] = await runStackPolicy(policy, [b, lockFor(b)]);
+            assert.match(noVersioning.message, /`new aws\.s3\.BucketVersioningV2\("archive-versioning", \{ bucket: archive\.id/);
         });
 
         it("says exactly that a locked bucket has no default retention rule anywhere in the stack", async () => {
@@ -203,7 +213,7 @@ describe("storage-object-lock-required-stack", () => {
                 await runResourcePolicy(resourcePolicy, inputs);
                 const reported = await runStackPolicy(policy, [outputs]);
                 assert.deepEqual(reported.map((r) => r.level), ["mandatory"]);
-                assert.match(reported[0].message, /^objectLockEnabled of reports .*is not set and no BucketObjectLockConfiguration/);
+                assert.match(reported[0].message, /^objectLockEnabled of reports .*does not enable object lock, and no lock configuration/);
             });
 
             it("passes a bucket the program created with object lock, whose retention is in a lock configuration", async () => {

@@ -25,6 +25,19 @@ export function s3KindOf(type: string): S3Kind | undefined {
     return S3_TYPES.get(type);
 }
 
+/**
+ * The @pulumi/aws classes a fix names beside a bucket. A BucketV2 program (v6) has only the …V2
+ * lock and versioning classes; a Bucket may be v6's legacy bucket, which sets its lock inline.
+ */
+export function companionClasses(bucketType: string): { lock: string; versioning: string; mayBeLegacy: boolean } {
+    const suffix = bucketType === "aws:s3/bucketV2:BucketV2" ? "V2" : "";
+    return {
+        lock: `aws.s3.BucketObjectLockConfiguration${suffix}`,
+        versioning: `aws.s3.BucketVersioning${suffix}`,
+        mayBeLegacy: bucketType === "aws:s3/bucket:Bucket",
+    };
+}
+
 /** The input by which lock and versioning resources name their bucket. */
 export const BUCKET_REFERENCE = "bucket";
 /** Where a bucket's name is: its `bucket` input (auto-named when omitted) and, among outputs, its `id`. */
