@@ -246,7 +246,6 @@ function* stackFindings(resources: readonly ResourceView[], config: StorageConfi
     const options = { property: BUCKET_REFERENCE, targetNames: BUCKET_NAMES };
     const locks = link(buckets, lockResources, options);
     const versionings = link(buckets, versioningResources, options);
-    const settingsReported = new Set<string>();
     for (const bucket of buckets) {
         const findings: StackFinding[] = [...bucketFindings(bucket, locks, versionings, config)].map((f) => ({ ...f, resource: bucket }));
         if (config.scope === "all") {
@@ -254,14 +253,11 @@ function* stackFindings(resources: readonly ResourceView[], config: StorageConfi
             continue;
         }
         for (const [kind, links] of [["lock", locks], ["versioning", versionings]] as const) {
-            for (const resource of links.of(bucket).filter((r) => !settingsReported.has(r.urn))) {
+            for (const resource of links.of(bucket)) {
                 findings.push(...[...settingsFindings(kind, resource.props, config)].map((f) => ({ ...f, resource })));
             }
         }
-        for (const finding of onlyIfFlagged(bucket, findings)) {
-            settingsReported.add(finding.resource.urn);
-            yield finding;
-        }
+        yield* onlyIfFlagged(bucket, findings);
     }
 }
 

@@ -1,5 +1,5 @@
 import { link } from "./lib/correlation";
-import { describeValue, unknownAtPreview, variableName } from "./lib/findings";
+import { describeValue, forceDestroyFindings, unknownAtPreview, variableName } from "./lib/findings";
 import { onlyIfFlagged } from "./lib/flag-scope";
 import {
     defineResourcePolicy,
@@ -128,15 +128,7 @@ function* vaultSettings(vault: ResourceView, config: RetentionConfig): Iterable<
         yield* minRetention("minRetentionDays", vault.props.minRetentionDays, config);
         return;
     }
-    const forceDestroy = vault.props.forceDestroy;
-    if (isUnknown(forceDestroy)) {
-        yield unknownAtPreview("forceDestroy");
-    } else if (forceDestroy === true) {
-        yield {
-            path: "forceDestroy",
-            message: "is true: destroying or replacing the vault first deletes every recovery point in it; remove it or set `forceDestroy: false`.",
-        };
-    }
+    yield* forceDestroyFindings(vault.props.forceDestroy, "every recovery point in the vault");
 }
 
 export const vaultLockRequired = defineResourcePolicy<RetentionConfig>({
@@ -177,18 +169,13 @@ function* familyFindings(resources: readonly ResourceView[], family: VaultFamily
         return;
     }
     const locks = link(vaults, resources.filter((r) => r.type === family.lockType), { property: family.reference, targetNames: VAULT_NAMES });
-    const reported = new Set<string>();
     for (const vault of vaults) {
         const vaultLocks = locks.of(vault);
         const findings: StackFinding[] = vaultLocks.length === 0
             ? [{ ...missingLock(vault, family, locks.maybeOf(vault), config), resource: vault }]
-            : vaultLocks
-                .filter((lock) => !reported.has(lock.urn))
-                .flatMap((lock) => [...family.checkLock(lock.props, config)].map((f) => ({ ...f, message: `${f.message} (It locks ${vault.name}.)`, resource: lock })));
-        for (const finding of onlyIfFlagged(vault, findings)) {
-            reported.add(finding.resource.urn);
-            yield finding;
-        }
+            : vaultLocks.flatMap((lock) => [...family.checkLock(lock.props, config)]
+                .map((f) => ({ ...f, message: `${f.message} (It locks ${vault.name}.)`, resource: lock })));
+        yield* onlyIfFlagged(vault, findings);
     }
 }
 

@@ -35,6 +35,13 @@ describe("linking configuring resources to their targets", () => {
         assert.deepEqual(names(links.of(a)), []);
     });
 
+    it("links a name two targets share to neither, as possibly either of them", () => {
+        const twin = view("twin", { name: "alpha" });
+        const links = link([a, twin], [view("x", { target: "alpha" })], options);
+        assert.deepEqual([a, twin].map((t) => names(links.of(t))), [[], []]);
+        assert.deepEqual([a, twin].map((t) => names(links.maybeOf(t))), [["x"], ["x"]]);
+    });
+
     it("leaves a value built from two targets unresolved, as possibly either of them", () => {
         const links = link([a, b, generated], [view("x", { target: UNKNOWN_STRING }, { target: ["urn:a", "urn:b"] })], options);
         assert.deepEqual([a, b, generated].map((t) => names(links.maybeOf(t))), [["x"], ["x"], []]);

@@ -14,7 +14,7 @@ describe("vault-lock-required", () => {
     it("rejects forceDestroy on a flagged Backup vault", async () => {
         const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("backup-vault-force-destroy")));
         assert.equal(rest.length, 0);
-        assert.match(finding.message, /^forceDestroy of evidence-vault \(aws:backup\/vault:Vault\): is true: destroying or replacing the vault first deletes every recovery point/);
+        assert.match(finding.message, /^forceDestroy of evidence-vault \(aws:backup\/vault:Vault\): is true: destroying or replacing it first deletes every recovery point in the vault/);
         assert.match(finding.message, /set `forceDestroy: false`/);
     });
 

@@ -9,7 +9,7 @@ import { isUnknown } from "./unknowns";
  * target's name. Both ways are indexed once, so linking a whole stack is linear.
  */
 export interface Links {
-    /** The configuring resources that apply to this target. */
+    /** The configuring resources that apply to this target; each is linked to one target at most. */
     of(target: ResourceView): readonly ResourceView[];
     /**
      * Configuring resources that could not be linked yet but may apply to this target once preview
@@ -53,15 +53,17 @@ export function link(targets: readonly ResourceView[], dependents: readonly Reso
     const linked = new Map<string, ResourceView[]>();
     /** Could apply to any target: named by an unknown value that came from no target. */
     const anyTarget: ResourceView[] = [];
-    /** Could apply to one of a few targets: named by an unknown value built from several. */
+    /** Could apply to one of a few targets: named by a value built from several, or by a name several share. */
     const someTarget = new Map<string, ResourceView[]>();
     /** Named by a known name that no target has, which a target whose name is unknown may turn out to have. */
     const unmatched: ResourceView[] = [];
 
+    const targetsAmong = (urns: readonly string[]) =>
+        [...new Set(urns.map((urn) => byUrn.get(urn)))].filter((t): t is ResourceView => t !== undefined);
+
     for (const dependent of dependents) {
         const value = dependent.props[options.property];
-        const fromDependencies = [...new Set((dependent.propertyDependencies[options.property] ?? []).map((urn) => byUrn.get(urn)))]
-            .filter((t): t is ResourceView => t !== undefined);
+        const fromDependencies = targetsAmong(dependent.propertyDependencies[options.property] ?? []);
         let resolved: ResourceView[] = [];
         if (knownString(value)) {
             const named = byName.get(value) ?? [];
@@ -71,24 +73,19 @@ export function link(targets: readonly ResourceView[], dependents: readonly Reso
                 unmatched.push(dependent);
             }
         } else if (isUnknown(value)) {
-            if (fromDependencies.length === 1) {
-                resolved = fromDependencies;
-            } else if (fromDependencies.length > 1) {
-                fromDependencies.forEach((t) => append(someTarget, t.urn, dependent));
-            } else if (Object.keys(dependent.propertyDependencies).length === 0 && dependent.dependencies.length > 0) {
-                // Without per-property dependencies (an engine or SDK that does not send them), the
-                // resource's dependencies are the only link left; one target among them is taken as it.
-                const candidates = dependent.dependencies.map((urn) => byUrn.get(urn)).filter((t): t is ResourceView => t !== undefined);
-                if (candidates.length === 1) {
-                    resolved = candidates;
-                } else {
-                    anyTarget.push(dependent);
-                }
-            } else {
+            // Without per-property dependencies (an engine or SDK that does not send them), the
+            // resource's dependencies are the only link left.
+            resolved = Object.keys(dependent.propertyDependencies).length > 0 ? fromDependencies : targetsAmong(dependent.dependencies);
+            if (resolved.length === 0) {
                 anyTarget.push(dependent);
             }
         }
-        resolved.forEach((t) => append(linked, t.urn, dependent));
+        if (resolved.length === 1) {
+            append(linked, resolved[0].urn, dependent);
+        } else {
+            // Never guess: a resource that could configure several targets is linked to none of them.
+            resolved.forEach((t) => append(someTarget, t.urn, dependent));
+        }
     }
 
     return {

@@ -1,4 +1,5 @@
 import type { Finding } from "./policy";
+import { isUnknown } from "./unknowns";
 
 /**
  * A value the engine cannot know during preview. It is reported as advisory, never passed: the
@@ -6,6 +7,18 @@ import type { Finding } from "./policy";
  */
 export function unknownAtPreview(path: string, consequence = "it is checked when `pulumi up` runs"): Finding {
     return { path, advisory: true, message: `is computed from another resource and cannot be known during preview; ${consequence}.` };
+}
+
+/**
+ * `forceDestroy: true` makes destroying or replacing a store first delete what it holds: the escape
+ * hatch that lets one deployment empty write-once storage.
+ */
+export function* forceDestroyFindings(value: unknown, whatItDeletes: string): Iterable<Finding> {
+    if (isUnknown(value)) {
+        yield unknownAtPreview("forceDestroy");
+    } else if (value === true) {
+        yield { path: "forceDestroy", message: `is true: destroying or replacing it first deletes ${whatItDeletes}; remove it or set \`forceDestroy: false\`.` };
+    }
 }
 
 /** Names what was found without quoting it, for values that are not the expected kind. */

@@ -1,4 +1,4 @@
-import { describeValue, quote, unknownAtPreview } from "./findings";
+import { describeValue, forceDestroyFindings, quote, unknownAtPreview } from "./findings";
 import type { Finding, Props } from "./policy";
 import { DAYS_PER_YEAR, RETENTION_MODES, suggestedMode, type RetentionConfig } from "./retention";
 import { isUnknown } from "./unknowns";
@@ -196,16 +196,7 @@ export function* checkRetention(slot: Slot, config: RetentionConfig): Iterable<F
 }
 
 function* bucketSettings(props: Props, config: RetentionConfig): Iterable<Finding> {
-    const forceDestroy = props.forceDestroy;
-    if (isUnknown(forceDestroy)) {
-        yield unknownAtPreview("forceDestroy");
-    } else if (forceDestroy === true) {
-        yield {
-            path: "forceDestroy",
-            message: "is true: destroying or replacing the bucket first deletes every object version, bypassing " +
-                "governance-mode retention, so one deployment can empty a write-once store; remove it or set `forceDestroy: false`.",
-        };
-    }
+    yield* forceDestroyFindings(props.forceDestroy, "every object version, bypassing governance-mode retention, so one deployment can empty a write-once store");
     const lockConfig = field(root(props), "objectLockConfiguration");
     if (isUnknown(lockConfig.value)) {
         yield unknownAtPreview(lockConfig.path);
