@@ -1,5 +1,5 @@
 import { link, type Links } from "./lib/correlation";
-import { unknownAtPreview, variableName } from "./lib/findings";
+import { names, unknownAtPreview, variableName } from "./lib/findings";
 import { onlyIfFlagged } from "./lib/flag-scope";
 import {
     ConfigError,
@@ -11,7 +11,7 @@ import {
     type StackFinding,
     type StackRule,
 } from "./lib/policy";
-import { readRetentionConfig, retentionConfigSchema, suggestedMode, type RetentionConfig } from "./lib/retention";
+import { readRetentionConfig, retentionConfigSchema, type RetentionConfig } from "./lib/retention";
 import {
     BUCKET_NAMES,
     BUCKET_REFERENCE,
@@ -19,6 +19,8 @@ import {
     inlineRetentions,
     inlineVersioning,
     lockEnabledAtCreation,
+    lockResourceRetention,
+    retentionExample,
     s3KindOf,
     settingsFindings,
     type Slot,
@@ -126,17 +128,8 @@ function plannedProps(bucket: ResourceView): Props {
     return props;
 }
 
-function names(resources: readonly ResourceView[]): string {
-    const shown = resources.slice(0, 3).map((r) => r.name).join(", ");
-    return resources.length > 3 ? `${shown} and ${resources.length - 3} more` : shown;
-}
-
 function pendingLinks(what: string, pending: readonly ResourceView[]): string {
     return `the bucket of ${what} ${names(pending)} is unknown during preview and may be this one; it is checked when \`pulumi up\` runs`;
-}
-
-function retentionExample(config: RetentionConfig): string {
-    return `{ mode: "${suggestedMode(config)}", days: ${config.minRetentionDays} }`;
 }
 
 function addLockResource(bucket: ResourceView, config: RetentionConfig): string {
@@ -158,7 +151,7 @@ function missingLock(bucket: ResourceView, atCreation: false | Slot, pending: re
         return unknownAtPreview(atCreation.path, "whether the bucket has object lock is checked when `pulumi up` runs");
     }
     if (pending.length > 0) {
-        return { path: "objectLockEnabled", advisory: true, message: `is not set, and ${pendingLinks("the lock configurations", pending)}.` };
+        return { path: "objectLockEnabled", advisory: true, message: `does not enable object lock, and ${pendingLinks("the lock configurations", pending)}.` };
     }
     return { path: "objectLockEnabled", message: noLock(bucket, config) };
 }
@@ -171,10 +164,10 @@ function missingRetention(
     pending: readonly ResourceView[],
     config: RetentionConfig,
 ): Finding | undefined {
-    const rules = [
-        ...inlineRetentions(props).map((slot) => slot.value),
-        ...lockResources.map((l) => l.props.rule).filter((rule) => rule !== undefined && rule !== null),
-    ];
+    // A rule without its retention block (reported by the resource half) holds no objects either.
+    const rules = [...inlineRetentions(props), ...lockResources.map((l) => lockResourceRetention(l.props))]
+        .map((slot) => slot.value)
+        .filter((retention) => retention !== undefined && retention !== null);
     if (rules.some((rule) => !isUnknown(rule))) {
         return undefined;
     }

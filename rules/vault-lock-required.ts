@@ -1,5 +1,5 @@
 import { link } from "./lib/correlation";
-import { describeValue, forceDestroyFindings, unknownAtPreview, variableName } from "./lib/findings";
+import { describeValue, forceDestroyFindings, names, unknownAtPreview, variableName } from "./lib/findings";
 import { onlyIfFlagged } from "./lib/flag-scope";
 import {
     defineResourcePolicy,
@@ -148,12 +148,11 @@ export const vaultLockRequired = defineResourcePolicy<RetentionConfig>({
 
 function missingLock(vault: ResourceView, family: VaultFamily, pending: readonly ResourceView[], config: RetentionConfig): Finding {
     if (pending.length > 0) {
-        const names = pending.slice(0, 3).map((r) => r.name).join(", ");
         return {
             path: "",
             advisory: true,
-            message: `no vault lock is known to apply to this vault yet; the vault of ${names} is unknown during preview and may be this one; ` +
-                "it is checked when `pulumi up` runs.",
+            message: `no vault lock is known to apply to this vault yet; the vault of ${names(pending)} is unknown during preview ` +
+                "and may be this one; it is checked when `pulumi up` runs.",
         };
     }
     return {

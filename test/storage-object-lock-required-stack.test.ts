@@ -132,6 +132,12 @@ describe("storage-object-lock-required-stack", () => {
             assert.match(finding.message, /no default retention rule exists anywhere in the stack .*add `rule: \{ defaultRetention: \{ mode: "COMPLIANCE", days: 365 \} \}` to audit-logs-lock/);
         });
 
+        it("does not count a rule without its retention block as a retention", async () => {
+            const b = bucket("audit-logs", { objectLockEnabled: true });
+            const [finding] = mandatory(await runStackPolicy(policy, [b, lockFor(b, "id at preview", {})]));
+            assert.match(finding.message, /no default retention rule exists anywhere in the stack/);
+        });
+
         it("rejects a lock added to a bucket created without it when nothing enables versioning", async () => {
             const b = bucket("reports");
             const [finding, ...rest] = mandatory(await runStackPolicy(policy, [b, lockFor(b)]));

@@ -90,6 +90,11 @@ export function link(targets: readonly ResourceView[], dependents: readonly Reso
 
     return {
         of: (target) => linked.get(target.urn) ?? [],
-        maybeOf: (target) => [...anyTarget, ...(someTarget.get(target.urn) ?? []), ...(unnamed.has(target.urn) ? unmatched : [])],
+        maybeOf: (target) => {
+            const some = someTarget.get(target.urn) ?? [];
+            const named = unnamed.has(target.urn) ? unmatched : [];
+            // Shared, not copied, in the common case, so asking for every target stays linear.
+            return some.length === 0 && named.length === 0 ? anyTarget : [...anyTarget, ...some, ...named];
+        },
     };
 }

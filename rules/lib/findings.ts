@@ -43,6 +43,12 @@ export function quote(value: string): string {
     return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
+/** Names a few resources for a message: "a, b, c and 4 more". */
+export function names(resources: readonly { name: string }[]): string {
+    const shown = resources.slice(0, 3).map((r) => r.name).join(", ");
+    return resources.length > 3 ? `${shown} and ${resources.length - 3} more` : shown;
+}
+
 /** The logical name as a TypeScript variable, for the one-line fixes messages suggest. */
 export function variableName(logicalName: string): string {
     const words = logicalName.split(/[^A-Za-z0-9]+/).filter((w) => w !== "");

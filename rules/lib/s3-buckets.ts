@@ -107,6 +107,11 @@ export function inlineRetentions(props: Props): Slot[] {
     return slots;
 }
 
+/** The default retention block of a lock configuration resource. */
+export function lockResourceRetention(props: Props): Slot {
+    return field(field(root(props), "rule"), "defaultRetention");
+}
+
 /** The inline versioning switches of a bucket: `versioning.enabled` (Bucket) and `versionings[i].enabled` (BucketV2). */
 export function inlineVersioning(props: Props): Slot[] {
     const versioning = field(root(props), "versioning");
@@ -120,7 +125,8 @@ export function inlineVersioning(props: Props): Slot[] {
 // ---------------------------------------------------------------------------------------------
 // What one resource shows on its own that is definitely wrong, whatever else is in the stack.
 
-function retentionExample(config: RetentionConfig): string {
+/** A default retention the pack accepts, as the fixes in messages write it. */
+export function retentionExample(config: RetentionConfig): string {
     return `{ mode: "${suggestedMode(config)}", days: ${config.minRetentionDays} }`;
 }
 
@@ -233,9 +239,8 @@ function* lockSettings(props: Props, config: RetentionConfig): Iterable<Finding>
         const found = typeof enabled === "string" ? quote(enabled) : describeValue(enabled);
         yield { path: "objectLockEnabled", message: `is ${found}; the only value AWS accepts is "Enabled", which is also the default: remove it or set \`objectLockEnabled: "Enabled"\`.` };
     }
-    const rule = field(root(props), "rule");
-    if (isSet(rule.value)) {
-        yield* checkRetention(field(rule, "defaultRetention"), config);
+    if (isSet(props.rule)) {
+        yield* checkRetention(lockResourceRetention(props), config);
     }
 }
 
