@@ -56,7 +56,8 @@ function* backupLockSettings(lock: Props, config: RetentionConfig): Iterable<Fin
         return;
     }
     // AWS derives the mode: a grace period makes a compliance-mode lock, none a governance-mode one.
-    const compliance = changeable !== undefined && changeable !== null;
+    // The provider leaves a zero out of its call to AWS, so 0 means none.
+    const compliance = changeable !== undefined && changeable !== null && changeable !== 0;
     if (!compliance && !config.allowedModes.includes("GOVERNANCE")) {
         yield {
             path: "changeableForDays",

@@ -51,6 +51,12 @@ describe("vault-lock-required-stack", () => {
             assert.match(finding.message, /^changeableForDays of evidence-vault-lock .*is not set, so the lock is in governance mode.*set `changeableForDays: 3`/);
         });
 
+        it("reads a changeableForDays of 0 as none, as the provider does", async () => {
+            const lock = lockedBy(load("backup-vault-lock-compliance-35-days"), vault, "backupVaultName");
+            lock.props.changeableForDays = 0;
+            assert.deepEqual(await runStackPolicy(policy, [vault, lock], { allowedModes: ["GOVERNANCE"] }), []);
+        });
+
         it("rejects a compliance-mode lock when only GOVERNANCE is allowed", async () => {
             const lock = lockedBy(load("backup-vault-lock-compliance-35-days"), vault, "backupVaultName");
             const [finding] = mandatory(await runStackPolicy(policy, [vault, lock], { allowedModes: ["GOVERNANCE"] }));
