@@ -156,11 +156,15 @@ function missingLock(bucket: ResourceView, atCreation: false | Slot, pending: re
     return { path: "objectLockEnabled", message: noLock(bucket, config) };
 }
 
+function lockedBy(atCreation: boolean, lockResources: readonly ResourceView[]): string {
+    return atCreation ? "at creation (objectLockEnabled)" : `by ${names(lockResources)}`;
+}
+
 function missingRetention(
     bucket: ResourceView,
     props: Props,
+    atCreation: boolean,
     lockResources: readonly ResourceView[],
-    lockedBy: string,
     pending: readonly ResourceView[],
     config: RetentionConfig,
 ): Finding | undefined {
@@ -171,24 +175,31 @@ function missingRetention(
     if (rules.some((rule) => !isUnknown(rule))) {
         return undefined;
     }
+    const enabled = `object lock is enabled ${lockedBy(atCreation, lockResources)}`;
     if (rules.length > 0) {
-        return { path: "", advisory: true, message: `object lock is enabled ${lockedBy} but its default retention rule is unknown during preview; it is checked when \`pulumi up\` runs.` };
+        return { path: "", advisory: true, message: `${enabled} but its default retention rule is unknown during preview; it is checked when \`pulumi up\` runs.` };
     }
     if (pending.length > 0) {
-        return { path: "", advisory: true, message: `object lock is enabled ${lockedBy} but no default retention rule is known yet; ${pendingLinks("the lock configurations", pending)}.` };
+        return { path: "", advisory: true, message: `${enabled} but no default retention rule is known yet; ${pendingLinks("the lock configurations", pending)}.` };
     }
     const fix = lockResources.length > 0
         ? `add \`rule: { defaultRetention: ${retentionExample(config)} }\` to ${lockResources[0].name}`
         : `add \`${addLockResource(bucket, config)}\``;
     return {
         path: "",
-        message: `object lock is enabled ${lockedBy} but no default retention rule exists anywhere in the stack ` +
+        message: `${enabled} but no default retention rule exists anywhere in the stack ` +
             `(neither inline nor in a BucketObjectLockConfiguration), so new objects get no retention; ${fix}.`,
     };
 }
 
 /** AWS turns versioning on for a bucket created with object lock; a lock added later needs it Enabled first. */
-function missingVersioning(bucket: ResourceView, props: Props, atCreation: false | Slot, lockedBy: string, versionings: Links): Finding | undefined {
+function missingVersioning(
+    bucket: ResourceView,
+    props: Props,
+    atCreation: false | Slot,
+    lockResources: readonly ResourceView[],
+    versionings: Links,
+): Finding | undefined {
     const inline = inlineVersioning(props);
     if (versionings.of(bucket).length > 0 || inline.some((s) => s.value === true)) {
         return undefined;
@@ -203,7 +214,7 @@ function missingVersioning(bucket: ResourceView, props: Props, atCreation: false
     }
     return {
         path: "",
-        message: `object lock is added ${lockedBy} to a bucket created without it, which needs versioning Enabled, but no ` +
+        message: `object lock is added ${lockedBy(false, lockResources)} to a bucket created without it, which needs versioning Enabled, but no ` +
             "versioning in the stack enables it; add " +
             `\`new ${companionClasses(bucket.type).versioning}("${bucket.name}-versioning", { bucket: ${variableName(bucket.name)}.id, versioningConfiguration: { status: "Enabled" } });\`.`,
     };
@@ -217,10 +228,9 @@ function* bucketFindings(bucket: ResourceView, locks: Links, versionings: Links,
         yield missingLock(bucket, atCreation, locks.maybeOf(bucket), config);
         return;
     }
-    const lockedBy = atCreation === true ? "at creation (objectLockEnabled)" : `by ${names(lockResources)}`;
     const findings = [
-        missingRetention(bucket, props, lockResources, lockedBy, locks.maybeOf(bucket), config),
-        atCreation === true ? undefined : missingVersioning(bucket, props, atCreation, lockedBy, versionings),
+        missingRetention(bucket, props, atCreation === true, lockResources, locks.maybeOf(bucket), config),
+        atCreation === true ? undefined : missingVersioning(bucket, props, atCreation, lockResources, versionings),
     ];
     yield* findings.filter((f): f is Finding => f !== undefined);
 }
