@@ -1,8 +1,18 @@
 import { containerImageDigestRequired } from "./container-image-digest-required";
+import { ecrImageTagsImmutable } from "./ecr-image-tags-immutable";
 import { iamNoWildcardGrants } from "./iam-no-wildcard-grants";
+import { kubernetesConfigImmutable } from "./kubernetes-config-immutable";
+import { storageObjectLockRequired, storageObjectLockRequiredStack } from "./storage-object-lock-required";
+import { vaultLockRequired, vaultLockRequiredStack } from "./vault-lock-required";
 
-/** Every policy of the pack, in the order they are listed to users. */
+/** Every policy of the pack, in the order they are listed to users: the core four, then their supporting rules. */
 export const policies = [
-    containerImageDigestRequired,
+    storageObjectLockRequired,
+    storageObjectLockRequiredStack,
     iamNoWildcardGrants,
+    containerImageDigestRequired,
+    ecrImageTagsImmutable,
+    vaultLockRequired,
+    vaultLockRequiredStack,
+    kubernetesConfigImmutable,
 ];

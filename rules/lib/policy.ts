@@ -265,6 +265,11 @@ function internalFailure(error: unknown): Finding {
     };
 }
 
+// Shared settings (the flag rules) are read when a check runs, so an unusable one surfaces there.
+function failureOf(meta: PolicyMeta<unknown>, error: unknown): Finding {
+    return error instanceof ConfigError ? configFailure(meta, [error.message]) : internalFailure(error);
+}
+
 function schemaOf(meta: PolicyMeta<unknown>) {
     return { properties: { ...meta.config, exemptions: exemptionsSchema as unknown as PolicyConfigJSONSchema } };
 }
@@ -327,7 +332,7 @@ function resourceEvaluator<C>(rule: ResourceRule<C>): (resource: ResourceView, r
                 try {
                     findings = [...rule.check(resource, config)];
                 } catch (e) {
-                    findings = [internalFailure(e)];
+                    findings = [failureOf(rule, e)];
                 }
             }
             return judge(rule, resource, findings, exemptions);
@@ -384,7 +389,7 @@ function stackEvaluator<C>(rule: StackRule<C>): (resources: readonly ResourceVie
             try {
                 findings = [...rule.check(resources, config)];
             } catch (e) {
-                return judge(rule, stackResource, [internalFailure(e)], []);
+                return judge(rule, stackResource, [failureOf(rule, e)], []);
             }
             const byUrn = new Map<string, { resource: ResourceView; findings: Finding[] }>();
             for (const finding of findings) {
