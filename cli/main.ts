@@ -18,7 +18,13 @@ interface Command {
 }
 
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+    lock: {
+        usage: "lock <stack-export.json|-> [--out file] [--config file] | lock diff <old> <new>",
+        summary: "Lock the inputs of flagged resources from `pulumi stack export` into a policy-pack config; diff two locks for review.",
+        run: (args) => import("./lock").then((m) => m.run(args)),
+    },
+};
 
 function usage(): string {
     const lines = Object.values(COMMANDS).map((c) => `  immutable-guard ${c.usage}\n      ${c.summary}`);
