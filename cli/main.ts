@@ -24,6 +24,11 @@ const COMMANDS: Record<string, Command> = {
         summary: "Lock the inputs of flagged resources from `pulumi stack export` into a policy-pack config; diff two locks for review.",
         run: (args) => import("./lock").then((m) => m.run(args)),
     },
+    "plan-check": {
+        usage: "plan-check <preview.json|-> [--config file]",
+        summary: "Fail (exit 1) when `pulumi preview --json` plans an in-place update of a flagged resource.",
+        run: (args) => import("./plan-check").then((m) => m.run(args)),
+    },
 };
 
 function usage(): string {
