@@ -8,6 +8,8 @@ import type { Lock } from "../rules/lib/lock";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { advisory, mandatory, runResourcePolicy, runStackPolicy, type Fixture } from "./lib/harness";
 import { clone } from "./lib/fixtures";
+import { runCommand } from "./lib/cli";
+import { registeredWithMocks } from "./lib/mocks";
 import { analyzed, AWS, KUBERNETES, loadExport, lockOf, PLAINTEXT_SECRETS } from "./lib/stack-export";
 
 const awsLock = lockOf("aws-prod-show-secrets");
@@ -317,6 +319,32 @@ describe("immutable-no-in-place-update", () => {
         it("fails closed on a lockFile that cannot be read", async () => {
             const [finding] = mandatory(await runResourcePolicy(policy, analyzed("aws-prod-show-secrets", AWS.bucket), { lockFile: "/nonexistent/prod.lock.json" }));
             assert.match(finding.message, /lockFile names "\/nonexistent\/prod\.lock\.json", which cannot be read/);
+        });
+    });
+
+    describe("the flagged-lock example", () => {
+        const dir = path.join(__dirname, "..", "examples", "flagged-lock");
+
+        it("commits the lock that `immutable-guard lock` makes of its stack export", async () => {
+            const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ig-example-")), "policy-config.json");
+            const configFile = path.join(dir, "policy-config.json");
+            const result = await runCommand(["lock", path.join(dir, "stack-export.json"), "--config", configFile, "--out", out]);
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal(fs.readFileSync(out, "utf8"), fs.readFileSync(configFile, "utf8"));
+        });
+
+        it("blocks the program's in-place change of the locked bucket, and only that", async function () {
+            this.timeout(60000);
+            const registered = await registeredWithMocks(path.join(dir, "index.ts"), "flagged-lock", "dev", 3);
+            const config = JSON.parse(fs.readFileSync(path.join(dir, "policy-config.json"), "utf8"))["immutable-no-in-place-update"];
+            const findings = [];
+            for (const resource of registered) {
+                findings.push(...await runResourcePolicy(policy, resource, config));
+            }
+            assert.equal(findings.length, 1);
+            assert.equal(findings[0].level, "mandatory");
+            assert.match(findings[0].message, /^audit-logs \(aws:s3\/bucket:Bucket\): inputs differ from the lock: forceDestroy changed \(lock KjWONR8uVg, now [\w-]{10}\)\./);
+            assert.deepEqual(await runStackPolicy(stackPolicy, registered, config), []);
         });
     });
 
