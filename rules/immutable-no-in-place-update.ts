@@ -133,7 +133,7 @@ function readLockSetting(raw: Props): ParsedLock | undefined {
     return undefined;
 }
 
-export function readLockConfig(raw: Props): LockConfig {
+function readLockConfig(raw: Props): LockConfig {
     const missing = raw.missingLockedResources ?? "advisory";
     if (missing !== "advisory" && missing !== "mandatory") {
         throw new ConfigError('missingLockedResources must be "advisory" or "mandatory"');
@@ -165,7 +165,7 @@ function isIgnored(ignored: readonly IgnoredProperty[], segments: readonly Segme
 }
 
 /** Compares a resource's inputs with the lock entry it is locked under (its URN, or the URN it aliases). */
-export function compareWithLock(resource: ResourceView, lockedUrn: string, entry: LockEntry, lock: ParsedLock, ignored: readonly IgnoredProperty[]): Comparison {
+function compareWithLock(resource: ResourceView, lockedUrn: string, entry: LockEntry, lock: ParsedLock, ignored: readonly IgnoredProperty[]): Comparison {
     const scope = { urn: lockedUrn, type: resource.type };
     const result: Comparison = { changes: [], mayChange: [], unverifiable: [] };
     const unverifiable = entry.unverifiable ?? {};

@@ -59,7 +59,7 @@ export class SecretValue {
     constructor(readonly value: unknown) {}
 }
 
-export type LeafKind = "value" | "secret" | "opaque" | "unknown";
+type LeafKind = "value" | "secret" | "opaque" | "unknown";
 
 export interface Leaf {
     segments: Segment[];
@@ -321,14 +321,12 @@ function checkEntry(where: string, entry: unknown): LockEntry {
 
 /** Checks a lock value (as found in config) and indexes it by URN; throws ConfigError naming the bad key. */
 export function readLock(raw: unknown, where = "lock"): ParsedLock {
-    if (isJsonObject(raw)) {
-        const cached = parsedLocks.get(raw);
-        if (cached) {
-            return cached;
-        }
-    }
     if (!isJsonObject(raw)) {
         fail(where, "must be an object written by `immutable-guard lock`");
+    }
+    const cached = parsedLocks.get(raw);
+    if (cached) {
+        return cached;
     }
     if (raw.version !== LOCK_VERSION) {
         fail(`${where}.version`, `must be ${LOCK_VERSION} (found ${JSON.stringify(raw.version)}); regenerate the lock with this version of immutable-guard`);
@@ -380,7 +378,8 @@ export function lockIn(document: unknown): unknown {
 const lockFiles = new Map<string, { stamp: string; parsed: ParsedLock }>();
 
 /** Reads a lock from a file (a policy-pack config or a bare lock), again only when the file changed. */
-export function readLockFile(file: string, where = "lockFile"): ParsedLock {
+export function readLockFile(file: string): ParsedLock {
+    const where = "lockFile";
     let stat: fs.Stats;
     try {
         stat = fs.statSync(file);

@@ -15,7 +15,7 @@ interface Bookkeeping {
     matches: (key: string, parent: readonly Segment[]) => boolean;
 }
 
-export const PROVIDER_BOOKKEEPING: readonly Bookkeeping[] = [
+const PROVIDER_BOOKKEEPING: readonly Bookkeeping[] = [
     {
         typePrefix: "",
         why: "Terraform-bridged providers (aws, gcp, azure, …) list under `__defaults`, in every object, which " +
