@@ -152,6 +152,23 @@ describe("immutable-guard lock", () => {
         assert.match(stderr, /1 input is recorded as not verifiable .* pulumi stack export --show-secrets \| immutable-guard lock -/);
     });
 
+    it("reads a version 4 deployment, which has the same shape plus a list of features", async () => {
+        const dir = tempDir();
+        const document = { ...loadExport("aws-prod-show-secrets"), version: 4, features: ["refreshBeforeUpdate"] };
+        const { config } = await lockTo(dir, writeJson(dir, "export-v4.json", document));
+        assert.equal(Object.keys(config[POLICY].lock.resources).length, 3);
+    });
+
+    it("warns about a resource whose flag cannot be read because its tags are an encrypted secret", async () => {
+        const dir = tempDir();
+        const document = clone(loadExport("aws-prod-encrypted"));
+        const bucket = document.deployment.resources.find((r) => r.urn === AWS.bucket && !r.delete);
+        (bucket?.inputs as Record<string, unknown>).tags = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:AAAA:BBBB" };
+        const { config, stderr } = await lockTo(dir, writeJson(dir, "export.json", document));
+        assert.equal(config[POLICY].lock.resources[AWS.bucket], undefined);
+        assert.match(stderr, new RegExp(`${escape(AWS.bucket)}: not locked, because tags is an encrypted secret or unknown`));
+    });
+
     it("says so when nothing in the stack is flagged", async () => {
         const dir = tempDir();
         const configFile = writeJson(dir, "policy-config.json", { [POLICY]: { tagKey: "frozen" } });
