@@ -18,7 +18,18 @@ interface Command {
 }
 
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+    lock: {
+        usage: "lock <stack-export.json|-> [--out file] [--config file] | lock diff <old> <new>",
+        summary: "Lock the inputs of flagged resources from `pulumi stack export` into a policy-pack config; diff two locks for review.",
+        run: (args) => import("./lock").then((m) => m.run(args)),
+    },
+    "plan-check": {
+        usage: "plan-check <preview.json|-> [--config file]",
+        summary: "Fail (exit 1) when `pulumi preview --json` plans an in-place update of a flagged resource.",
+        run: (args) => import("./plan-check").then((m) => m.run(args)),
+    },
+};
 
 function usage(): string {
     const lines = Object.values(COMMANDS).map((c) => `  immutable-guard ${c.usage}\n      ${c.summary}`);

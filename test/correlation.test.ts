@@ -4,7 +4,7 @@ import type { ResourceView } from "../rules/lib/policy";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 function view(name: string, props: Record<string, unknown>, propertyDependencies: Record<string, string[]> = {}, dependencies: string[] = []): ResourceView {
-    return { type: "t", urn: `urn:${name}`, name, props, opts: { ignoreChanges: [], protect: false }, dependencies, propertyDependencies };
+    return { type: "t", urn: `urn:${name}`, name, props, opts: { ignoreChanges: [], protect: false, aliases: [] }, dependencies, propertyDependencies };
 }
 
 const options = { property: "target", targetNames: ["name", "id"] };

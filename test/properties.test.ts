@@ -51,7 +51,12 @@ function allFixtures(): Fixture[] {
             if (entry.isDirectory()) {
                 walk(file);
             } else if (entry.name.endsWith(".json")) {
-                const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Fixture>;
+                let parsed: Partial<Fixture>;
+                try {
+                    parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<Fixture>;
+                } catch {
+                    continue; // deliberately broken inputs of the command-line tests
+                }
                 if (typeof parsed.type === "string" && parsed.props && typeof parsed.props === "object") {
                     out.push(parsed as Fixture);
                 }

@@ -54,8 +54,10 @@ export const FLAG_RULES_POLICY = "immutable-no-in-place-update";
 
 let packFlagRules: FlagRules = DEFAULT_FLAG_RULES;
 let packFlagRulesProblem: string | undefined;
+let packFlagPolicyConfig: Props = {};
 
 export function setPackFlagRules(raw: Props | undefined): void {
+    packFlagPolicyConfig = raw ?? {};
     try {
         packFlagRules = readFlagRules(raw ?? {});
         packFlagRulesProblem = undefined;
@@ -63,6 +65,14 @@ export function setPackFlagRules(raw: Props | undefined): void {
         packFlagRules = DEFAULT_FLAG_RULES;
         packFlagRulesProblem = e instanceof Error ? e.message : String(e);
     }
+}
+
+/**
+ * The whole `immutable-no-in-place-update` config set at Configure. The engine gives each policy only
+ * its own config, so the policies that share these keys (the `-stack` half reads the lock) read them here.
+ */
+export function flagPolicyConfig(): Props {
+    return packFlagPolicyConfig;
 }
 
 /** The flag rules in force; throws ConfigError when the configured ones are unusable (fail closed). */

@@ -33,3 +33,8 @@ export function readJsonProperty(raw: unknown): JsonProperty {
     }
     return { kind: "invalid", reason: `it is a ${typeof raw}, not a JSON string or an object` };
 }
+
+/** A JSON object: not null, not an array. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -23,7 +23,7 @@ export interface ResourceView {
     urn: string;
     name: string;
     props: Props;
-    opts: { ignoreChanges: string[]; protect: boolean; parent?: string };
+    opts: { ignoreChanges: string[]; protect: boolean; parent?: string; aliases: string[] };
     provider?: { type: string; urn: string; name: string; props: Props };
     /** URNs this resource depends on (stack validation only; empty in resource validation). */
     dependencies: string[];
@@ -293,7 +293,7 @@ export function resourceView(
     dependencies: string[] = [],
     propertyDependencies: Record<string, string[]> = {},
 ): ResourceView {
-    const opts = plain(args.opts) ?? { ignoreChanges: [], protect: false };
+    const opts = plain(args.opts) ?? { ignoreChanges: [], protect: false, aliases: [] };
     const provider = args.provider
         ? { type: args.provider.type, urn: args.provider.urn, name: args.provider.name, props: plain(args.provider.props) ?? {} }
         : undefined;
@@ -302,7 +302,12 @@ export function resourceView(
         urn: args.urn,
         name: args.name,
         props: plain(args.props) ?? {},
-        opts: { ignoreChanges: [...(opts.ignoreChanges ?? [])], protect: !!opts.protect, parent: opts.parent },
+        opts: {
+            ignoreChanges: [...(opts.ignoreChanges ?? [])],
+            protect: !!opts.protect,
+            parent: opts.parent,
+            aliases: [...(opts.aliases ?? [])],
+        },
         provider,
         dependencies,
         propertyDependencies,

@@ -14,7 +14,7 @@ export interface Fixture {
     name?: string;
     urn?: string;
     props: Record<string, unknown>;
-    opts?: { ignoreChanges?: string[]; protect?: boolean; parent?: string };
+    opts?: { ignoreChanges?: string[]; protect?: boolean; parent?: string; aliases?: string[] };
     provider?: { type: string; name?: string; urn?: string; props: Record<string, unknown> };
     dependencies?: string[];
     propertyDependencies?: Record<string, string[]>;
@@ -53,7 +53,7 @@ function args(fixture: Fixture, config: Record<string, unknown>): ResourceValida
         opts: {
             protect: fixture.opts?.protect ?? false,
             ignoreChanges: fixture.opts?.ignoreChanges ?? [],
-            aliases: [],
+            aliases: fixture.opts?.aliases ?? [],
             additionalSecretOutputs: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
             parent: fixture.opts?.parent,

@@ -1,0 +1,219 @@
+import * as fs from "fs";
+import * as path from "path";
+import { FINGERPRINT_ALGORITHM, Fingerprinter, newSalt } from "../rules/lib/fingerprint";
+import { DEFAULT_FLAG_RULES, FLAG_RULES_POLICY, flagOf, readFlagRules, type FlagRules } from "../rules/lib/flagging";
+import { LOCK_VERSION, lockEntry, lockIn, Opaque, readLock, SecretValue, sortedRecord, type Lock, type LockEntry, type ParsedLock } from "../rules/lib/lock";
+import type { Props } from "../rules/lib/policy";
+import { UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { EXIT_OK, UsageError } from "./main";
+import { fromConfig, parseJson, parseOptions, policySettings, readInput, readPackConfig, type PackConfig } from "./input";
+import { parseStackExport, type StackExport } from "./stack-export";
+
+/**
+ * `immutable-guard lock <stack-export.json|-> [--out file] [--config file]` writes a policy-pack config
+ * holding the lock of every flagged resource; `immutable-guard lock diff <old> <new>` shows what a new
+ * lock changes, for review.
+ */
+
+const COMPLETE_LOCK = "pulumi stack export --show-secrets | immutable-guard lock - --config <policy-config.json> --out <policy-config.json>";
+
+// Secrets count as their values for flagging; values nobody can read count as unknown.
+function forFlagging(value: unknown): unknown {
+    if (value instanceof SecretValue) {
+        return forFlagging(value.value);
+    }
+    if (value instanceof Opaque) {
+        return UNKNOWN_STRING;
+    }
+    if (Array.isArray(value)) {
+        return value.map(forFlagging);
+    }
+    if (value !== null && typeof value === "object") {
+        const out: Props = {};
+        for (const [key, member] of Object.entries(value)) {
+            out[key] = forFlagging(member);
+        }
+        return out;
+    }
+    return value;
+}
+
+function configured(config: PackConfig | undefined, file: string | undefined): { rules: FlagRules; previous?: ParsedLock } {
+    if (!config) {
+        return { rules: DEFAULT_FLAG_RULES };
+    }
+    const settings = policySettings(config, FLAG_RULES_POLICY);
+    return fromConfig(`--config ${file}: ${FLAG_RULES_POLICY}.`, () =>
+        ({ rules: readFlagRules(settings), previous: settings.lock !== undefined ? readLock(settings.lock) : undefined }));
+}
+
+/** Writes next to the target and renames, so a failure never leaves a partial file. */
+function writeAtomically(file: string, text: string): void {
+    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+    try {
+        fs.writeFileSync(temporary, text);
+        fs.renameSync(temporary, file);
+    } catch (e) {
+        fs.rmSync(temporary, { force: true });
+        throw new UsageError(`cannot write ${JSON.stringify(file)} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+}
+
+/** The lock of every flagged resource the program manages in an exported stack. */
+export function buildLock(exported: StackExport, rules: FlagRules, salt: string): { lock: Lock; warnings: string[]; unverifiable: number } {
+    const fingerprints = new Fingerprinter(salt);
+    const resources: Record<string, LockEntry> = {};
+    const warnings: string[] = [];
+    let unverifiable = 0;
+    for (const resource of exported.resources) {
+        if (!resource.managed) {
+            continue;
+        }
+        const flag = flagOf({ type: resource.type, urn: resource.urn, props: forFlagging(resource.inputs) as Props }, rules);
+        if (flag.flagged === "unknown") {
+            warnings.push(`${resource.urn}: not locked, because ${flag.path} is an encrypted secret or unknown, so whether it is flagged cannot be read`);
+        }
+        if (flag.flagged !== true) {
+            continue;
+        }
+        const entry = lockEntry(resource, resource.inputs, fingerprints);
+        unverifiable += Object.keys(entry.unverifiable ?? {}).length;
+        resources[resource.urn] = entry;
+    }
+    const lock: Lock = {
+        version: LOCK_VERSION,
+        algorithm: FINGERPRINT_ALGORITHM,
+        salt,
+        stack: exported.stack,
+        project: exported.project,
+        secrets: exported.secrets,
+        resources: sortedRecord(resources),
+    };
+    return { lock, warnings, unverifiable };
+}
+
+async function makeLock(args: string[]): Promise<number> {
+    const { values, positionals } = parseOptions(args, { out: { type: "string", short: "o" }, config: { type: "string", short: "c" } });
+    if (positionals.length !== 1) {
+        throw new UsageError("expected one stack export file (or - for standard input): immutable-guard lock <stack-export.json> [--out file] [--config file]");
+    }
+    const [source] = positionals;
+    const config = values.config !== undefined ? readPackConfig(values.config) : undefined;
+    const { rules, previous } = configured(config, values.config);
+    const what = source === "-" ? "standard input" : source;
+    const exported = parseStackExport(parseJson(readInput(source, "the stack export"), what), what);
+
+    // Keeping the salt of the lock being replaced keeps unchanged fingerprints unchanged, so `lock diff` can compare.
+    const { lock, warnings, unverifiable } = buildLock(exported, rules, previous?.lock.salt ?? newSalt());
+    const output: PackConfig = { ...(config ?? {}) };
+    const existing = output[FLAG_RULES_POLICY];
+    const settings: Props = existing !== null && typeof existing === "object" ? { ...(existing as Props) }
+        : typeof existing === "string" ? { enforcementLevel: existing } : {};
+    output[FLAG_RULES_POLICY] = { ...settings, lock };
+    const text = `${JSON.stringify(output, null, 2)}\n`;
+
+    if (values.out !== undefined) {
+        writeAtomically(values.out, text);
+    } else {
+        process.stdout.write(text);
+    }
+    const locked = Object.keys(lock.resources).length;
+    const notes = [`immutable-guard lock: locked ${locked} flagged resource${locked === 1 ? "" : "s"} of ${exported.project}/${exported.stack}` +
+        (values.out !== undefined ? ` into ${values.out}` : "")];
+    if (locked === 0) {
+        notes.push("nothing is flagged immutable in this stack: tag or label resources `immutable: \"true\"`, or pass a --config that lists `types` or `urns`");
+    }
+    if (unverifiable > 0 && exported.secrets === "encrypted") {
+        notes.push(`${unverifiable} input${unverifiable === 1 ? " is" : "s are"} recorded as not verifiable (encrypted secrets, assets); for a complete lock run: ${COMPLETE_LOCK}`);
+    }
+    if (exported.pendingOperations > 0) {
+        notes.push(`the export lists ${exported.pendingOperations} pending operation(s) of an interrupted update; its state may not match the cloud (run \`pulumi refresh\` and export again)`);
+    }
+    if (settings.lockFile !== undefined) {
+        notes.push(`the config also names lockFile ${JSON.stringify(settings.lockFile)}; the inline lock written here takes precedence`);
+    }
+    process.stderr.write([...notes, ...warnings].map((n) => `${n}\n`).join(""));
+    return EXIT_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function readLockDocument(file: string): ParsedLock {
+    const raw = lockIn(parseJson(readInput(file, "the lock"), file));
+    if (raw === undefined) {
+        throw new UsageError(`${file} holds no lock (expected the output of \`immutable-guard lock\`)`);
+    }
+    return fromConfig("", () => readLock(raw, `${file}: lock`));
+}
+
+function changedPaths(before: LockEntry, after: LockEntry): string[] {
+    const lines: string[] = [];
+    const paths = new Set([...Object.keys(before.properties), ...Object.keys(after.properties)]);
+    for (const p of [...paths].sort()) {
+        const a = before.properties[p];
+        const b = after.properties[p];
+        if (a === undefined) {
+            lines.push(`    + ${p}`);
+        } else if (b === undefined) {
+            lines.push(`    - ${p}`);
+        } else if (a !== b) {
+            lines.push(`    ~ ${p}`);
+        }
+    }
+    const beforeUnverifiable = new Set(Object.keys(before.unverifiable ?? {}));
+    const afterUnverifiable = new Set(Object.keys(after.unverifiable ?? {}));
+    for (const p of [...new Set([...beforeUnverifiable, ...afterUnverifiable])].sort()) {
+        if (!beforeUnverifiable.has(p)) {
+            lines.push(`    ? ${p} (now not verifiable: ${after.unverifiable?.[p]})`);
+        } else if (!afterUnverifiable.has(p)) {
+            lines.push(`    ? ${p} (now verifiable)`);
+        }
+    }
+    return lines;
+}
+
+async function diffLocks(args: string[]): Promise<number> {
+    const { positionals } = parseOptions(args, {});
+    if (positionals.length !== 2) {
+        throw new UsageError("expected two locks: immutable-guard lock diff <old> <new>");
+    }
+    const [oldFile, newFile] = positionals;
+    const before = readLockDocument(oldFile);
+    const after = readLockDocument(newFile);
+    const out: string[] = [];
+    const sameSalt = before.lock.salt === after.lock.salt;
+    if (before.lock.stack !== after.lock.stack || before.lock.project !== after.lock.project) {
+        out.push(`the locks are of different stacks: ${before.lock.project}/${before.lock.stack} and ${after.lock.project}/${after.lock.stack}`);
+    }
+    if (!sameSalt) {
+        out.push("the locks use different salts, so their fingerprints cannot be compared: only added and removed resources are shown. " +
+            "Make the new lock with --config <old lock> to keep the salt.");
+    }
+    if (before.lock.secrets !== after.lock.secrets) {
+        out.push(`secrets: ${before.lock.secrets} -> ${after.lock.secrets}`);
+    }
+    const counts = { added: 0, removed: 0, changed: 0 };
+    const urns = [...new Set([...before.entries.keys(), ...after.entries.keys()])].sort();
+    for (const urn of urns) {
+        const a = before.entries.get(urn);
+        const b = after.entries.get(urn);
+        if (!a && b) {
+            counts.added++;
+            out.push(`+ ${urn}  (newly locked)`);
+        } else if (a && !b) {
+            counts.removed++;
+            out.push(`- ${urn}  (no longer locked: deleted, renamed or unflagged)`);
+        } else if (a && b && sameSalt && a.digest !== b.digest) {
+            counts.changed++;
+            const lines = changedPaths(a, b);
+            out.push(`~ ${urn}`, ...(lines.length > 0 ? lines : ["    (the inputs differ only where the lock records no fingerprint)"]));
+        }
+    }
+    out.push(`${counts.added} added, ${counts.removed} removed, ${counts.changed} changed` + (sameSalt ? "" : " (changes within resources not compared)"));
+    process.stdout.write(`${out.join("\n")}\n`);
+    return EXIT_OK;
+}
+
+export async function run(args: string[]): Promise<number> {
+    return args[0] === "diff" ? diffLocks(args.slice(1)) : makeLock(args);
+}
