@@ -4,8 +4,11 @@ import * as path from "path";
 import fc from "fast-check";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { containerImageDigestRequired } from "../rules/container-image-digest-required";
+import { iamNoWildcardGrants } from "../rules/iam-no-wildcard-grants";
+import { Fingerprinter, newSalt } from "../rules/lib/fingerprint";
+import { digestOf } from "../rules/lib/lock";
 import { policies } from "../rules";
-import { mandatory, runResourcePolicy, type Fixture } from "./lib/harness";
+import { mandatory, runResourcePolicy, urnOf, type Fixture } from "./lib/harness";
 
 const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 });
 const segment = fc.stringMatching(/^[a-z0-9]{1,8}(-[a-z0-9]{1,4})?$/);
@@ -98,7 +101,6 @@ describe("invariants that hold for every input", () => {
 });
 
 describe("IAM invariants", () => {
-    const { iamNoWildcardGrants } = require("../rules/iam-no-wildcard-grants") as typeof import("../rules/iam-no-wildcard-grants");
     const documents = allFixtures().filter((f) => typeof f.props.policy === "string" && f.props.policy.includes("Statement"));
     const action = fc.constantFrom("*", "s3:*", "s3:Get*", "iam:PassRole", "kms:Decrypt", "ec2:Describe*", "sts:AssumeRole", "logs:PutLogEvents");
     const resource = fc.constantFrom("*", "arn:aws:s3:::bucket/*", "arn:aws:iam::123456789012:role/x", "arn:aws:kms:*:*:key/*");
@@ -129,5 +131,26 @@ describe("IAM invariants", () => {
             const withInsert = { ...fixture, props: { ...fixture.props, policy: JSON.stringify({ ...document, Statement: inserted }) } };
             assert.ok(mandatory(await runResourcePolicy(iamNoWildcardGrants, withInsert)).length <= before.length);
         }), { numRuns: 300 });
+    });
+});
+
+describe("lock fingerprint invariants", () => {
+    const json = fc.jsonValue({ maxDepth: 4 });
+
+    it("fingerprints the same inputs identically whatever the order of their keys", () => {
+        const fingerprints = new Fingerprinter(newSalt());
+        fc.assert(fc.property(fc.dictionary(fc.string({ minLength: 1 }), json, { maxKeys: 6 }), fc.integer(), (inputs, seed) => {
+            let state = seed >>> 0;
+            const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+            const scope = { urn: urnOf("aws:s3/bucket:Bucket", "b"), type: "aws:s3/bucket:Bucket" };
+            const shuffled = shuffleKeys(inputs, random) as Record<string, unknown>;
+            assert.equal(digestOf(scope, shuffled, fingerprints), digestOf(scope, inputs, fingerprints));
+        }), { numRuns: 1000 });
+    });
+
+    it("gives different fingerprints under different salts, so locks cannot be compared across", () => {
+        const scope = { urn: urnOf("aws:s3/bucket:Bucket", "b"), type: "aws:s3/bucket:Bucket" };
+        const inputs = { bucket: "audit-logs", tags: { immutable: "true" } };
+        assert.notEqual(digestOf(scope, inputs, new Fingerprinter(newSalt())), digestOf(scope, inputs, new Fingerprinter(newSalt())));
     });
 });
