@@ -174,13 +174,19 @@ function joinAnd(items: readonly string[]): string {
     return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
+const BOUND_ROLE_UNKNOWN = "the bound role is not known until the resources it depends on exist; it is checked when `pulumi up` runs.";
+
 function* bindingToDeniedRole(roleRef: unknown, prefix: string, config: GrantConfig): Iterable<Finding> {
+    if (isUnknown(roleRef)) {
+        yield { path: `${prefix}roleRef`, advisory: true, message: BOUND_ROLE_UNKNOWN };
+        return;
+    }
     if (roleRef === null || typeof roleRef !== "object") {
         return;
     }
     const { kind, name } = roleRef as Props;
-    if (isUnknown(name)) {
-        yield { path: `${prefix}roleRef.name`, advisory: true, message: "the bound role is not known until the resources it depends on exist; it is checked when `pulumi up` runs." };
+    if (isUnknown(name) || (isUnknown(kind) && typeof name === "string" && config.clusterRoleDenyList.includes(name))) {
+        yield { path: `${prefix}roleRef.${isUnknown(name) ? "name" : "kind"}`, advisory: true, message: BOUND_ROLE_UNKNOWN };
     } else if (kind === "ClusterRole" && typeof name === "string" && config.clusterRoleDenyList.includes(name)) {
         yield {
             path: `${prefix}roleRef.name`,

@@ -132,15 +132,36 @@ function scanJson(props: Props, key: string, scan: ImageScan, visit: (doc: unkno
     }
 }
 
+/** Follows keys from a node; an unknown on the way means the images below it cannot be known yet. */
+function descend(node: unknown, keys: readonly string[], path: string, scan: ImageScan): unknown {
+    let current = node;
+    let at = path;
+    for (const key of keys) {
+        if (isUnknown(current)) {
+            scan.unreadable.push({ path: at, reason: "it is not known until the resources it depends on exist", unknown: true });
+            return undefined;
+        }
+        current = child(current, key);
+        at = at ? `${at}.${key}` : key;
+    }
+    return current;
+}
+
 function imageAt(node: unknown, key: string, path: string, scan: ImageScan): void {
+    if (isUnknown(node)) {
+        scan.unreadable.push({ path, reason: "it is not known until the resources it depends on exist", unknown: true });
+        return;
+    }
     const value = child(node, key);
     if (value !== undefined) {
         scan.images.push({ path: `${path}.${key}`, value });
     }
 }
 
-function eachOf(list: unknown, path: string, visit: (item: unknown, path: string) => void): void {
-    if (Array.isArray(list)) {
+function eachOf(list: unknown, path: string, scan: ImageScan, visit: (item: unknown, path: string) => void): void {
+    if (isUnknown(list)) {
+        scan.unreadable.push({ path, reason: "the list is not known until the resources it depends on exist", unknown: true });
+    } else if (Array.isArray(list)) {
         list.forEach((item, i) => visit(item, `${path}[${i}]`));
     }
 }
@@ -150,12 +171,12 @@ function scanEcsContainerDefinitions(doc: unknown, path: string, scan: ImageScan
         scan.unreadable.push({ path, reason: "it is not a JSON list of container definitions" });
         return;
     }
-    eachOf(doc, path, (container, p) => imageAt(container, "image", p, scan));
+    eachOf(doc, path, scan, (container, p) => imageAt(container, "image", p, scan));
 }
 
 function scanBatchEcsProperties(doc: unknown, path: string, scan: ImageScan): void {
-    eachOf(child(doc, "taskProperties"), `${path}.taskProperties`, (task, p) =>
-        eachOf(child(task, "containers"), `${p}.containers`, (container, q) => imageAt(container, "image", q, scan)));
+    eachOf(child(doc, "taskProperties"), `${path}.taskProperties`, scan, (task, p) =>
+        eachOf(child(task, "containers"), `${p}.containers`, scan, (container, q) => imageAt(container, "image", q, scan)));
 }
 
 const AWS_IMAGE_SCANNERS: Record<string, (props: Props, scan: ImageScan) => void> = {
@@ -170,23 +191,23 @@ const AWS_IMAGE_SCANNERS: Record<string, (props: Props, scan: ImageScan) => void
         scanJson(props, "containerProperties", scan, (doc, path) => imageAt(doc, "image", path, scan));
         scanJson(props, "ecsProperties", scan, (doc, path) => scanBatchEcsProperties(doc, path, scan));
         scanJson(props, "nodeProperties", scan, (doc, path) =>
-            eachOf(child(doc, "nodeRangeProperties"), `${path}.nodeRangeProperties`, (range, p) => {
+            eachOf(child(doc, "nodeRangeProperties"), `${path}.nodeRangeProperties`, scan, (range, p) => {
                 imageAt(child(range, "container"), "image", `${p}.container`, scan);
                 scanBatchEcsProperties(child(range, "ecsProperties"), `${p}.ecsProperties`, scan);
             }));
-        const pod = child(props.eksProperties, "podProperties");
+        const pod = descend(props, ["eksProperties", "podProperties"], "", scan);
         scanContainerList(child(pod, "containers"), "eksProperties.podProperties.containers", scan);
         scanContainerList(child(pod, "initContainers"), "eksProperties.podProperties.initContainers", scan);
     },
     "aws:apprunner/service:Service": (props, scan) => {
-        const repository = child(child(props.sourceConfiguration, "imageRepository"), "imageIdentifier");
+        const repository = descend(props, ["sourceConfiguration", "imageRepository"], "", scan);
         if (repository !== undefined) {
-            scan.images.push({ path: "sourceConfiguration.imageRepository.imageIdentifier", value: repository });
+            imageAt(repository, "imageIdentifier", "sourceConfiguration.imageRepository", scan);
         }
     },
     "aws:sagemaker/model:Model": (props, scan) => {
         imageAt(props.primaryContainer, "image", "primaryContainer", scan);
-        eachOf(props.containers, "containers", (container, p) => imageAt(container, "image", p, scan));
+        eachOf(props.containers, "containers", scan, (container, p) => imageAt(container, "image", p, scan));
     },
 };
 
