@@ -18,7 +18,18 @@ interface Command {
 }
 
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+    "dry-run": {
+        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--mode preview|up] [--transpile-only] [--soft-fail]",
+        summary: "Run Pulumi programs with mocked providers through the pack, as `pulumi preview --policy-pack` would.",
+        run: (args) => import("./dry-run").then((m) => m.run(args)),
+    },
+    report: {
+        usage: "report <file> [--format text|json|sarif] [--program <dir>] [--soft-fail]",
+        summary: "Render the IMMUTABLE_GUARD_REPORT file a real preview or update wrote, like the dry run.",
+        run: (args) => import("./report").then((m) => m.run(args)),
+    },
+};
 
 function usage(): string {
     const lines = Object.values(COMMANDS).map((c) => `  immutable-guard ${c.usage}\n      ${c.summary}`);
