@@ -5,18 +5,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "util";
 import { PolicyPackProcess, type AnalyzedResource, type ReturnedDiagnostic } from "./analyzer-client";
 import { analyzedStack } from "./dry-run/captured-stack";
 import { displayPath, loadProject, programDirectories, ProgramError, type ProgramProject } from "./dry-run/project";
 import { runProgram, withLimit, type ProgramRun } from "./dry-run/run-program";
 import { typeCheck } from "./dry-run/type-check";
-import { UsageError } from "./main";
-import { parseOutputOptions, writeReport } from "./output/write";
+import { parseCommandLine, UsageError } from "./main";
+import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, type PackConfig } from "./policy-config";
-import { REPORT_ENV } from "../rules/lib/policy";
+import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
 const ORGANIZATION = "organization";
@@ -47,20 +46,13 @@ export function packRoot(): string {
     }
 }
 
-interface ReportLine {
-    policyName: string;
-    urn: string;
-    message: string;
-    path: string;
-}
-
 /** The pack's own report lines carry each finding's property path, which gRPC diagnostics do not. */
 function readPaths(file: string): Map<string, string> {
     const paths = new Map<string, string>();
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
     for (const line of text.split("\n")) {
         if (line.trim()) {
-            const entry = JSON.parse(line) as ReportLine;
+            const entry = JSON.parse(line) as Diagnostic;
             paths.set([entry.policyName, entry.urn, entry.message].join("\u0000"), entry.path);
         }
     }
@@ -109,12 +101,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         return { ...base, error: `invalid policy config: ${reconciled.problems.join("; ")}` };
     }
     const { pack } = analysis;
-    try {
-        await pack.configure(Object.fromEntries(Object.entries(reconciled.config).map(([name, entry]) =>
-            [name, { ...entry.properties, enforcementLevel: entry.enforcementLevel }])));
-    } catch (e) {
-        return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
-    }
+    // In the order the CLI uses: the stack when the pack is loaded, then the reconciled config.
     await pack.configureStack({
         stack: project.stack,
         project: project.project,
@@ -122,6 +109,12 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         dryRun: analysis.preview,
         tags: { "pulumi:project": project.project, "pulumi:runtime": "nodejs", ...(project.description ? { "pulumi:description": project.description } : {}) },
     });
+    try {
+        await pack.configure(Object.fromEntries(Object.entries(reconciled.config).map(([name, entry]) =>
+            [name, { ...entry.properties, enforcementLevel: entry.enforcementLevel }])));
+    } catch (e) {
+        return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
+    }
 
     fs.writeFileSync(analysis.reportFile, "");
     const stack = analyzedStack(run.resources, project);
@@ -147,7 +140,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
             continue;
         }
         const name = resource?.name ?? urn.split("::").pop() ?? urn;
-        const at = sources.locate(name);
+        const at = sources.declaration(name);
         const propertyPath = paths.get([diagnostic.policyName, urn, diagnostic.message].join("\u0000"));
         base.violations.push({
             policy: diagnostic.policyName,
@@ -157,7 +150,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
             type: resource?.type ?? urn.split("::")[2]?.split("$").pop() ?? "",
             ...(propertyPath ? { path: propertyPath } : {}),
             message: diagnostic.message,
-            location: at ? { file: displayPath(at.file), line: at.line } : { file: displayPath(project.entry), line: 1 },
+            location: { file: displayPath(at.file), line: at.line },
         });
     }
     return { ...base, resources: stack.resources.length };
@@ -259,28 +252,18 @@ function progressLine(stack: StackReport, ms: number): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args,
-            allowPositionals: true,
-            options: {
-                config: { type: "string" },
-                format: { type: "string", default: "text" },
-                stack: { type: "string" },
-                mode: { type: "string", default: "preview" },
-                "transpile-only": { type: "boolean", default: false },
-                "soft-fail": { type: "boolean", default: false },
-            },
-        });
-    } catch (e) {
-        throw new UsageError(`${(e as Error).message}; see immutable-guard --help`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandLine(args, {
+        config: { type: "string" },
+        format: { type: "string", default: "text" },
+        stack: { type: "string" },
+        mode: { type: "string", default: "preview" },
+        "transpile-only": { type: "boolean", default: false },
+        "soft-fail": { type: "boolean", default: false },
+    });
     if (positionals.length === 0) {
         throw new UsageError(`name at least one program directory; see immutable-guard --help`);
     }
-    const output = parseOutputOptions(values.format);
+    const format = parseFormat(values.format);
     if (values.mode !== "preview" && values.mode !== "up") {
         throw new UsageError(`--mode must be preview or up, not "${values.mode}"`);
     }
@@ -293,6 +276,6 @@ export async function run(args: string[]): Promise<number> {
         softFail: values["soft-fail"],
         onProgress: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });
-    writeReport(report, output, { softFail: values["soft-fail"] });
+    writeReport(report, format, { softFail: values["soft-fail"] });
     return report.exitCode;
 }

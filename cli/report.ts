@@ -4,25 +4,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { displayPath, loadProject, PROJECT_FILE, ProgramError, type ProgramProject } from "./dry-run/project";
-import { UsageError } from "./main";
+import { parseCommandLine, UsageError } from "./main";
 import { finishReport, REPORT_SCHEMA_VERSION, type PolicyMetadata, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
-import { parseOutputOptions, writeReport } from "./output/write";
+import type { Diagnostic } from "../rules/lib/policy";
+import { parseFormat, writeReport } from "./output/write";
 
 /** One line of the report file, as rules/lib/policy.ts writes it. */
-export interface ReportFileLine {
-    policyPack: string;
-    policyPackVersion: string;
-    policyName: string;
-    enforcementLevel: "advisory" | "mandatory";
-    urn: string;
-    name: string;
-    type: string;
-    path: string;
-    message: string;
-}
+export type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string };
 
 const STRING_FIELDS = ["policyPack", "policyPackVersion", "policyName", "urn", "name", "type", "path", "message"] as const;
 
@@ -85,7 +75,8 @@ function loadPrograms(dirs: readonly string[]): ProgramProject[] {
 export async function buildReport(lines: readonly ReportFileLine[], programs: readonly ProgramProject[], options: { softFail?: boolean } = {}): Promise<Report> {
     const installed = await installedPolicies();
     const seen = new Set<string>();
-    const stacks = new Map<string, StackReport & { sources?: SourceIndex }>();
+    const stacks = new Map<string, StackReport>();
+    const sourcesOf = new Map<string, SourceIndex | undefined>();
     for (const line of lines) {
         // A preview and the update after it report the same finding twice; show it once.
         const key = JSON.stringify([line.policyName, line.enforcementLevel, line.urn, line.path, line.message]);
@@ -104,11 +95,11 @@ export async function buildReport(lines: readonly ReportFileLine[], programs: re
                 stack,
                 notes: [],
                 violations: [],
-                sources: program ? SourceIndex.forProgram(program.dir, program.entry) : undefined,
             };
             stacks.set(id, entry);
+            sourcesOf.set(id, program ? SourceIndex.forProgram(program.dir, program.entry) : undefined);
         }
-        const at = entry.sources?.locate(line.name);
+        const at = sourcesOf.get(id)?.declaration(line.name);
         const violation: Violation = {
             policy: line.policyName,
             level: line.enforcementLevel,
@@ -117,7 +108,7 @@ export async function buildReport(lines: readonly ReportFileLine[], programs: re
             type: line.type,
             ...(line.path ? { path: line.path } : {}),
             message: line.message,
-            ...(at ? { location: { file: displayPath(at.file), line: at.line } } : entry.entry ? { location: { file: entry.entry, line: 1 } } : {}),
+            ...(at ? { location: { file: displayPath(at.file), line: at.line } } : {}),
         };
         entry.violations.push(violation);
     }
@@ -128,30 +119,20 @@ export async function buildReport(lines: readonly ReportFileLine[], programs: re
         policyPack: { name: lines[0]?.policyPack ?? "immutable-guard", version: versions.join(", ") || installed.version },
         source: "report",
         policies: installed.policies,
-        stacks: [...stacks.values()].map(({ sources: _sources, ...stack }) => stack),
+        stacks: [...stacks.values()],
     }, options);
 }
 
 export async function run(args: string[]): Promise<number> {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args,
-            allowPositionals: true,
-            options: {
-                format: { type: "string", default: "text" },
-                program: { type: "string", multiple: true },
-                "soft-fail": { type: "boolean", default: false },
-            },
-        });
-    } catch (e) {
-        throw new UsageError(`${(e as Error).message}; see immutable-guard --help`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandLine(args, {
+        format: { type: "string", default: "text" },
+        program: { type: "string", multiple: true },
+        "soft-fail": { type: "boolean", default: false },
+    });
     if (positionals.length !== 1) {
         throw new UsageError("name exactly one report file; see immutable-guard --help");
     }
-    const format = parseOutputOptions(values.format);
+    const format = parseFormat(values.format);
     const file = positionals[0];
     let text: string;
     try {

@@ -49,10 +49,11 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
     const vendored = path.join(pulumiDir, "vendor");
     const compiler = resolveFrom(request, "typescript") ?? path.join(vendored, "typescript@3.8.3", "typescript.js");
     const tsNode = resolveFrom(request, "ts-node") ?? path.join(vendored, "ts-node@7.0.1");
-    const ts = require(compiler) as { version: string };
+    const ts = require(compiler) as typeof import("typescript");
     const [major, minor] = ts.version.split(".").map(Number);
     const nodeNext = major > 4 || (major === 4 && minor >= 7);
-    const fromTsconfig = request.tsconfig ? readCompilerOptions(compiler, request.tsconfig) : {};
+    // As the language host does: the tsconfig's own compiler options override its defaults.
+    const fromTsconfig = request.tsconfig ? ts.readConfigFile(request.tsconfig, ts.sys.readFile).config?.compilerOptions ?? {} : {};
     // Types are checked once for all programs by the parent (see type-check.ts), so each program only transpiles.
     (require(tsNode) as { register(options: object): void }).register({
         compiler,
@@ -67,11 +68,6 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
             ...fromTsconfig,
         },
     });
-}
-
-function readCompilerOptions(compiler: string, tsconfig: string): Record<string, unknown> {
-    const ts = require(compiler) as { readConfigFile(file: string, read: (f: string) => string | undefined): { config?: { compilerOptions?: Record<string, unknown> } }; sys: { readFile(f: string): string | undefined } };
-    return ts.readConfigFile(tsconfig, ts.sys.readFile).config?.compilerOptions ?? {};
 }
 
 /** An error as the user needs it: what went wrong and where in their program, not the tool's stack. */

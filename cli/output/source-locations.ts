@@ -44,6 +44,11 @@ export class SourceIndex {
         return lines;
     }
 
+    /** Where the resource is declared, else the program's entry file: every finding gets a place. */
+    declaration(name: string): { file: string; line: number } {
+        return this.locate(name) ?? { file: this.files[0], line: 1 };
+    }
+
     locate(name: string): { file: string; line: number } | undefined {
         const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
         const literal = new RegExp(`(["'\`])${escaped}\\1`);

@@ -5,7 +5,7 @@ import { renderText, styleFor } from "./text";
 
 export type Format = "text" | "json" | "sarif";
 
-export function parseOutputOptions(format: string | undefined): Format {
+export function parseFormat(format: string | undefined): Format {
     if (format === "text" || format === "json" || format === "sarif") {
         return format;
     }
