@@ -61,9 +61,10 @@ export function runProgram(project: ProgramProject, options: ProgramRunOptions):
             child.kill("SIGKILL");
             finish({ ok: false, error: `the program did not finish within ${options.timeoutMs / 1000} s`, notes: [] });
         }, options.timeoutMs);
-        // What the program prints is kept only to explain a failure.
-        child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        // What the program prints is kept (its end only) to explain a failure.
+        const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2 * OUTPUT_TAIL));
+        child.stdout?.on("data", keep);
+        child.stderr?.on("data", keep);
         child.on("message", (response: HostResponse) => finish(response));
         child.on("error", (error) => finish({ ok: false, error: `the program could not be started: ${error.message}`, notes: [] }));
         child.on("exit", (code, signal) => {
