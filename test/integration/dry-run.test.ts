@@ -143,7 +143,7 @@ describe("what a program registers, as the analyzers receive it", function () {
         const byName = new Map(resources.map((r) => [r.name, r]));
         assert.deepEqual(byName.get("ledger")?.options?.ignoreChanges, ["spec.replicas"]);
         assert.deepEqual(byName.get("payment-routing")?.provider?.properties, { enableConfigMapMutable: "true" });
-        assert.equal(byName.get("frontend")?.provider?.name, "default_4_34_2");
+        assert.match(byName.get("frontend")?.provider?.name ?? "", /^default_4_\d+_\d+$/, "the default provider, named for the SDK version");
         const stringData = byName.get("webhook-token")?.properties.stringData as Record<string, unknown>;
         assert.equal(stringData["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "sent secret-wrapped");
         assert.equal(byName.get("k8s-violating-dev")?.type, "pulumi:pulumi:Stack");
