@@ -235,7 +235,7 @@ describe("npm run dry-run, the first quick-start command", function () {
         const result = spawnSync(npm, ["run", "--silent", "dry-run"], { cwd: ROOT, encoding: "utf8" });
         assert.equal(result.status, 0, result.stderr);
         for (const name of exampleNames) {
-            assert.match(result.stdout, new RegExp(`^examples/${name}  \\(project ${name}, stack dev, \\d+ resources\\)$`, "m"));
+            assert.match(result.stdout, new RegExp(`^examples/${name}  \\(project [^,]+, stack [^,]+, \\d+ resources(, config [^)]+)?\\)$`, "m"));
         }
         assert.match(result.stdout, /^Policy Violations:$/m);
         assert.match(result.stdout, /^ {4}\[mandatory\]  immutable-guard v\d+\.\d+\.\d+  container-image-digest-required  \(frontend: kubernetes:apps\/v1:Deployment\)$/m);
