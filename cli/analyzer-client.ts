@@ -34,6 +34,8 @@ export interface ReturnedDiagnostic {
     urn: string;
 }
 
+export type Severity = "low" | "medium" | "high" | "critical";
+
 export interface PolicyDescription {
     name: string;
     displayName: string;
@@ -42,6 +44,15 @@ export interface PolicyDescription {
     remediationSteps: string;
     configSchema?: Record<string, unknown>;
     required: string[];
+    severity?: Severity;
+    tags: string[];
+    url?: string;
+}
+
+/** One policy's entry in a policy-pack config as Configure carries it. */
+export interface PolicyConfigEntry {
+    enforcementLevel?: Level;
+    properties: Record<string, unknown>;
 }
 
 const LEVELS: Record<number, Level> = {
@@ -49,6 +60,13 @@ const LEVELS: Record<number, Level> = {
     [analyzerpb.EnforcementLevel.MANDATORY]: "mandatory",
     [analyzerpb.EnforcementLevel.DISABLED]: "disabled",
     [analyzerpb.EnforcementLevel.REMEDIATE]: "remediate",
+};
+
+const SEVERITIES: Record<number, Severity | undefined> = {
+    [analyzerpb.PolicySeverity.POLICY_SEVERITY_LOW]: "low",
+    [analyzerpb.PolicySeverity.POLICY_SEVERITY_MEDIUM]: "medium",
+    [analyzerpb.PolicySeverity.POLICY_SEVERITY_HIGH]: "high",
+    [analyzerpb.PolicySeverity.POLICY_SEVERITY_CRITICAL]: "critical",
 };
 
 const LEVEL_CODES: Record<Level, analyzerpb.EnforcementLevel> = {
@@ -202,8 +220,21 @@ export class PolicyPackProcess {
         return info.getVersion();
     }
 
-    async getAnalyzerInfo(): Promise<{ name: string; version: string; supportsConfig: boolean; policies: PolicyDescription[] }> {
+    async getAnalyzerInfo(): Promise<{
+        name: string;
+        version: string;
+        supportsConfig: boolean;
+        policies: PolicyDescription[];
+        initialConfig: Record<string, PolicyConfigEntry>;
+    }> {
         const info = await unary<Empty, analyzerpb.AnalyzerInfo>(this.client, "getAnalyzerInfo", new Empty(), 30000);
+        const initialConfig: Record<string, PolicyConfigEntry> = {};
+        for (const [name, entry] of info.getInitialconfigMap().entries()) {
+            initialConfig[name] = {
+                enforcementLevel: LEVELS[entry.getEnforcementlevel()],
+                properties: (entry.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            };
+        }
         return {
             name: info.getName(),
             version: info.getVersion(),
@@ -216,7 +247,11 @@ export class PolicyPackProcess {
                 remediationSteps: p.getRemediationSteps(),
                 configSchema: p.getConfigschema()?.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
                 required: p.getConfigschema()?.getRequiredList() ?? [],
+                severity: SEVERITIES[p.getSeverity()],
+                tags: p.getTagsList(),
+                url: p.getUrl() || undefined,
             })),
+            initialConfig,
         };
     }
 

@@ -3,6 +3,7 @@
  * The `immutable-guard` command: local dry runs, the lock, the plan gate and report rendering.
  * Exit codes everywhere: 0 clean, 1 a mandatory violation (or a blocked update), 2 usage or input error.
  */
+import { parseArgs, type ParseArgsConfig } from "util";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -10,6 +11,15 @@ export const EXIT_USAGE = 2;
 
 /** Thrown for bad arguments or unreadable input: printed without a stack trace, exit 2. */
 export class UsageError extends Error {}
+
+/** `util.parseArgs` for a command's arguments: positionals allowed, its errors made usage errors. */
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {
+    try {
+        return parseArgs<{ args: string[]; options: O; allowPositionals: true }>({ args, options, allowPositionals: true });
+    } catch (e) {
+        throw new UsageError(`${(e as Error).message}; see immutable-guard --help`);
+    }
+}
 
 interface Command {
     usage: string;
@@ -19,6 +29,16 @@ interface Command {
 
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
 const COMMANDS: Record<string, Command> = {
+    "dry-run": {
+        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--mode preview|up] [--transpile-only] [--soft-fail]",
+        summary: "Run Pulumi programs with mocked providers through the pack, as `pulumi preview --policy-pack` would.",
+        run: (args) => import("./dry-run").then((m) => m.run(args)),
+    },
+    report: {
+        usage: "report <file> [--format text|json|sarif] [--program <dir>] [--soft-fail]",
+        summary: "Render the IMMUTABLE_GUARD_REPORT file a real preview or update wrote, like the dry run.",
+        run: (args) => import("./report").then((m) => m.run(args)),
+    },
     lock: {
         usage: "lock <stack-export.json|-> [--out file] [--config file] | lock diff <old> <new>",
         summary: "Lock the inputs of flagged resources from `pulumi stack export` into a policy-pack config; diff two locks for review.",

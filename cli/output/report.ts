@@ -1,0 +1,129 @@
+import type { PolicyDescription } from "../analyzer-client";
+
+/**
+ * The one shape both `dry-run` and `report` produce; `--format json` prints it as is. Its JSON
+ * schema is schemas/dry-run-report.schema.json and docs/dry-run.md describes it: adding a field
+ * is compatible, renaming or removing one is a breaking change (bump `schemaVersion`).
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type ReportedLevel = "mandatory" | "advisory";
+
+export interface Violation {
+    policy: string;
+    level: ReportedLevel;
+    urn: string;
+    name: string;
+    type: string;
+    /** Property path the finding is about, when the pack reported one. */
+    path?: string;
+    message: string;
+    /** Where the resource is declared: the program file and the line of its logical name. */
+    location?: { file: string; line: number };
+}
+
+export interface StackReport {
+    /** The program directory (dry run), relative to the working directory. */
+    program?: string;
+    /** The program's entry file, relative to the working directory. */
+    entry?: string;
+    project: string;
+    stack: string;
+    description?: string;
+    /** How many resources were analyzed (dry run only). */
+    resources?: number;
+    /** The policy-pack config file used, if any. */
+    config?: string;
+    /** Why the program could not be analyzed; its violations are then empty. */
+    error?: string;
+    /** Things the user should know that are not violations (e.g. a data source that was not simulated). */
+    notes: string[];
+    violations: Violation[];
+}
+
+export interface PolicyMetadata {
+    name: string;
+    displayName: string;
+    description: string;
+    enforcementLevel: string;
+    remediationSteps: string;
+    severity?: string;
+    tags: string[];
+    url?: string;
+}
+
+export interface Report {
+    schemaVersion: typeof REPORT_SCHEMA_VERSION;
+    tool: { name: "immutable-guard"; version: string };
+    policyPack: { name: string; version: string };
+    source: "dry-run" | "report";
+    /** The dry run's mode: `preview` (outputs of other resources unknown) or `up`. */
+    mode?: "preview" | "up";
+    policies: PolicyMetadata[];
+    stacks: StackReport[];
+    summary: { stacks: number; resources: number; mandatory: number; advisory: number; errors: number };
+    exitCode: 0 | 1 | 2;
+}
+
+export function policyMetadata(policy: PolicyDescription): PolicyMetadata {
+    return {
+        name: policy.name,
+        displayName: policy.displayName,
+        description: policy.description,
+        enforcementLevel: policy.enforcementLevel,
+        remediationSteps: policy.remediationSteps,
+        ...(policy.severity ? { severity: policy.severity } : {}),
+        tags: policy.tags,
+        ...(policy.url ? { url: policy.url } : {}),
+    };
+}
+
+const LEVEL_ORDER: Record<ReportedLevel, number> = { mandatory: 0, advisory: 1 };
+
+/** Mandatory first, then by policy, resource and message, so output is stable run to run. */
+export function compareViolations(a: Violation, b: Violation): number {
+    return LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] ||
+        a.policy.localeCompare(b.policy) ||
+        a.name.localeCompare(b.name) ||
+        a.urn.localeCompare(b.urn) ||
+        a.message.localeCompare(b.message);
+}
+
+/** Fills in the summary and exit code: 2 if any stack failed to load, else 1 on a mandatory violation. */
+export function finishReport(
+    report: Omit<Report, "summary" | "exitCode">,
+    options: { softFail?: boolean } = {},
+): Report {
+    const all = report.stacks.flatMap((s) => s.violations);
+    const summary = {
+        stacks: report.stacks.length,
+        resources: report.stacks.reduce((n, s) => n + (s.resources ?? 0), 0),
+        mandatory: all.filter((v) => v.level === "mandatory").length,
+        advisory: all.filter((v) => v.level === "advisory").length,
+        errors: report.stacks.filter((s) => s.error !== undefined).length,
+    };
+    const exitCode = summary.errors > 0 ? 2 : summary.mandatory > 0 && !options.softFail ? 1 : 0;
+    return { ...report, stacks: report.stacks.map(inFieldOrder), summary, exitCode };
+}
+
+/** The same keys in the same order for every stack, so JSON output diffs cleanly run to run. */
+function inFieldOrder(stack: StackReport): StackReport {
+    const ordered: StackReport = {
+        program: stack.program,
+        entry: stack.entry,
+        project: stack.project,
+        stack: stack.stack,
+        description: stack.description,
+        resources: stack.resources,
+        config: stack.config,
+        error: stack.error,
+        notes: stack.notes,
+        violations: [...stack.violations].sort(compareViolations),
+    };
+    for (const key of Object.keys(ordered) as (keyof StackReport)[]) {
+        if (ordered[key] === undefined) {
+            delete ordered[key];
+        }
+    }
+    return ordered;
+}

@@ -1,0 +1,118 @@
+import { createHash } from "crypto";
+import { pathToFileURL } from "url";
+import type { PolicyMetadata, Report, StackReport, Violation } from "./report";
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one rule per policy (metadata from the pack), one result
+ * per violation with `ruleId` = policy name, level `error` (mandatory) or `warning` (advisory),
+ * a message that names the resource, and a location in the program (the line of the resource's
+ * logical name, else the entry file's first line: code scanning needs a line for every result).
+ */
+
+const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SRCROOT = "%SRCROOT%";
+
+// GitHub ranks alerts by a CVSS-like score when a rule is tagged "security".
+const SECURITY_SEVERITY: Record<string, string> = { low: "3.0", medium: "5.5", high: "8.0", critical: "9.5" };
+
+function ruleName(policy: string): string {
+    return policy.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+}
+
+function rule(policy: PolicyMetadata) {
+    const level = policy.enforcementLevel === "advisory" ? "warning" : policy.enforcementLevel === "disabled" ? "none" : "error";
+    return {
+        id: policy.name,
+        name: ruleName(policy.name),
+        shortDescription: { text: policy.displayName || policy.name },
+        fullDescription: { text: policy.description },
+        help: {
+            text: policy.remediationSteps || policy.description,
+            markdown: `${policy.description}\n\n**How to fix:** ${policy.remediationSteps || "see the message."}`,
+        },
+        ...(policy.url ? { helpUri: policy.url } : {}),
+        defaultConfiguration: { level, enabled: policy.enforcementLevel !== "disabled" },
+        properties: {
+            tags: ["security", "pulumi", ...policy.tags.filter((t) => t !== "security")],
+            precision: "very-high",
+            ...(policy.severity ? { "security-severity": SECURITY_SEVERITY[policy.severity] } : {}),
+        },
+    };
+}
+
+function uri(file: string): string {
+    return encodeURI(file);
+}
+
+function physicalLocation(file: string, line: number) {
+    return { artifactLocation: { uri: uri(file), uriBaseId: SRCROOT }, region: { startLine: line } };
+}
+
+function whereDeclared(stack: StackReport, violation: Violation, fallbackFile: string | undefined) {
+    const at = violation.location ?? (stack.entry ? { file: stack.entry, line: 1 } : fallbackFile ? { file: fallbackFile, line: 1 } : undefined);
+    return at ? [{
+        physicalLocation: physicalLocation(at.file, at.line),
+        logicalLocations: [{ name: violation.name, fullyQualifiedName: violation.urn, kind: "resource" }],
+    }] : [];
+}
+
+function fingerprint(violation: Violation): string {
+    return createHash("sha256").update([violation.policy, violation.urn, violation.path ?? "", violation.message].join("\u0000")).digest("hex");
+}
+
+/**
+ * @param fallbackFile where results point when a stack has no program (reports without `--program`).
+ */
+export function renderSarif(report: Report, options: { fallbackFile?: string } = {}): string {
+    const ruleIndex = new Map(report.policies.map((p, i) => [p.name, i]));
+    const rules = report.policies.map(rule);
+    const results = report.stacks.flatMap((stack) => stack.violations.map((v) => {
+        let index = ruleIndex.get(v.policy);
+        if (index === undefined) {
+            // A policy the installed pack no longer lists (an older report): keep the result, with a minimal rule.
+            index = rules.length;
+            ruleIndex.set(v.policy, index);
+            rules.push(rule({ name: v.policy, displayName: v.policy, description: v.policy, enforcementLevel: v.level, remediationSteps: "", tags: [] }));
+        }
+        return {
+            ruleId: v.policy,
+            ruleIndex: index,
+            level: v.level === "mandatory" ? "error" : "warning",
+            message: { text: `[${v.level}] ${v.policy} (${v.name}: ${v.type}): ${v.message}` },
+            locations: whereDeclared(stack, v, options.fallbackFile),
+            partialFingerprints: { "immutableGuardFinding/v1": fingerprint(v) },
+            properties: {
+                urn: v.urn,
+                resourceName: v.name,
+                resourceType: v.type,
+                project: stack.project,
+                stack: stack.stack,
+                ...(v.path ? { propertyPath: v.path } : {}),
+            },
+        };
+    }));
+    const notifications = report.stacks.filter((s) => s.error !== undefined).map((s) => ({
+        level: "error",
+        message: { text: `${s.program ?? `${s.project}/${s.stack}`} could not be analyzed: ${s.error}` },
+        ...(s.entry ? { locations: [{ physicalLocation: physicalLocation(s.entry, 1) }] } : {}),
+    }));
+    const sarif = {
+        $schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: [{
+            tool: {
+                driver: {
+                    name: report.tool.name,
+                    version: report.tool.version,
+                    semanticVersion: report.tool.version,
+                    rules,
+                },
+            },
+            invocations: [{ executionSuccessful: notifications.length === 0, toolExecutionNotifications: notifications }],
+            originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(process.cwd() + "/").href } },
+            columnKind: "utf16CodeUnits",
+            results,
+        }],
+    };
+    return JSON.stringify(sarif, null, 2) + "\n";
+}

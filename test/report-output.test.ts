@@ -1,0 +1,174 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { finishReport, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "../cli/output/report";
+import { renderSarif } from "../cli/output/sarif";
+import { SourceIndex } from "../cli/output/source-locations";
+import { COLOUR, PLAIN, renderText } from "../cli/output/text";
+import { assertValidReport, assertValidSarif } from "./lib/schemas";
+
+const POLICY = {
+    name: "container-image-digest-required",
+    displayName: "Container images pinned by digest",
+    description: "Every container image must be pinned by digest.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Pin the image as `<image>@sha256:<digest>`.",
+    severity: "high",
+    tags: ["supply-chain"],
+};
+
+function violation(overrides: Partial<Violation> = {}): Violation {
+    return {
+        policy: POLICY.name,
+        level: "mandatory",
+        urn: "urn:pulumi:dev::shop::kubernetes:apps/v1:Deployment::checkout",
+        name: "checkout",
+        type: "kubernetes:apps/v1:Deployment",
+        path: "spec.template.spec.containers[0].image",
+        message: "spec.template.spec.containers[0].image of checkout (kubernetes:apps/v1:Deployment): image \"nginx:1.27\" is pinned by the tag \"1.27\" only.",
+        location: { file: "examples/shop/index.ts", line: 12 },
+        ...overrides,
+    };
+}
+
+function report(stacks: StackReport[], options: { softFail?: boolean } = {}): Report {
+    return finishReport({
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: "immutable-guard", version: "0.1.0" },
+        policyPack: { name: "immutable-guard", version: "0.1.0" },
+        source: "dry-run",
+        mode: "preview",
+        policies: [POLICY],
+        stacks,
+    }, options);
+}
+
+function stack(violations: Violation[], overrides: Partial<StackReport> = {}): StackReport {
+    return { program: "examples/shop", entry: "examples/shop/index.ts", project: "shop", stack: "dev", resources: 4, notes: [], violations, ...overrides };
+}
+
+describe("reports", () => {
+    describe("exit code and summary", () => {
+        it("is 1 with a mandatory violation, 0 with advisories only, 2 when a program could not be analyzed", () => {
+            assert.equal(report([stack([violation()])]).exitCode, 1);
+            assert.equal(report([stack([violation({ level: "advisory" })])]).exitCode, 0);
+            assert.equal(report([stack([violation()]), stack([], { error: "does not compile" })]).exitCode, 2);
+        });
+
+        it("is 0 with --soft-fail despite a mandatory violation, but still 2 for a program that could not be analyzed", () => {
+            assert.equal(report([stack([violation()])], { softFail: true }).exitCode, 0);
+            assert.equal(report([stack([], { error: "threw" })], { softFail: true }).exitCode, 2);
+        });
+
+        it("lists mandatory violations before advisory ones", () => {
+            const r = report([stack([violation({ level: "advisory", name: "a" }), violation({ name: "z" })])]);
+            assert.deepEqual(r.stacks[0].violations.map((v) => v.level), ["mandatory", "advisory"]);
+            assert.deepEqual(r.summary, { stacks: 1, resources: 4, mandatory: 1, advisory: 1, errors: 0 });
+            assertValidReport(r);
+        });
+    });
+
+    describe("text", () => {
+        it("prints each violation as pulumi preview's Policy Violations section does", () => {
+            const text = renderText(report([stack([violation()])]), PLAIN);
+            const lines = text.split("\n");
+            assert.equal(lines[0], "examples/shop  (project shop, stack dev, 4 resources)");
+            assert.equal(lines[1], "Policy Violations:");
+            assert.equal(lines[2], "    [mandatory]  immutable-guard v0.1.0  container-image-digest-required  (checkout: kubernetes:apps/v1:Deployment)");
+            assert.equal(lines[3], `    ${violation().message}`);
+            assert.match(text, /\n1 program, 4 resources analyzed: 1 mandatory violation, 0 advisory violations\.\n$/);
+        });
+
+        it("says so when a program has no violation, and why one could not be analyzed", () => {
+            const text = renderText(report([stack([]), stack([], { program: "examples/broken", error: "Error: boom (index.ts:3:1)" })]), PLAIN);
+            assert.match(text, /examples\/shop .*\n {4}No policy violations\./);
+            assert.match(text, /examples\/broken .*\n {4}error: could not be analyzed: Error: boom \(index\.ts:3:1\)/);
+            assert.match(text, /1 could not be analyzed\.\n$/);
+        });
+
+        it("uses colour only when asked to, red for mandatory and yellow for advisory", () => {
+            const r = report([stack([violation(), violation({ level: "advisory" })])]);
+            assert.doesNotMatch(renderText(r, PLAIN), /\x1b\[/);
+            const coloured = renderText(r, COLOUR);
+            assert.match(coloured, /\x1b\[31m\[mandatory\]\x1b\[0m/);
+            assert.match(coloured, /\x1b\[33m\[advisory\]\x1b\[0m/);
+        });
+
+        it("notes that --soft-fail kept the exit code at 0", () => {
+            assert.match(renderText(report([stack([violation()])], { softFail: true }), PLAIN, { softFail: true }), /--soft-fail: mandatory violations are reported but do not fail this run\./);
+        });
+    });
+
+    describe("SARIF", () => {
+        const sarif = () => JSON.parse(renderSarif(report([stack([violation(), violation({ level: "advisory", name: "cart", path: undefined, location: undefined })])]))) as {
+            runs: { tool: { driver: { rules: Record<string, unknown>[] } }; results: Record<string, unknown>[] }[];
+        };
+
+        it("validates against the SARIF 2.1.0 schema", () => {
+            assertValidSarif(sarif());
+        });
+
+        it("describes each policy as a rule with its description and remediation", () => {
+            const [rule] = sarif().runs[0].tool.driver.rules;
+            assert.equal(rule.id, POLICY.name);
+            assert.equal(rule.name, "ContainerImageDigestRequired");
+            assert.deepEqual(rule.shortDescription, { text: POLICY.displayName });
+            assert.deepEqual(rule.fullDescription, { text: POLICY.description });
+            assert.equal((rule.help as { text: string }).text, POLICY.remediationSteps);
+            assert.equal((rule.properties as Record<string, unknown>)["security-severity"], "8.0");
+        });
+
+        it("reports each violation with the policy as ruleId, error or warning by level, and a message naming the resource", () => {
+            const [mandatory, advisory] = sarif().runs[0].results as { ruleId: string; level: string; message: { text: string }; locations: unknown[] }[];
+            assert.equal(mandatory.ruleId, POLICY.name);
+            assert.equal(mandatory.level, "error");
+            assert.match(mandatory.message.text, /\(checkout: kubernetes:apps\/v1:Deployment\)/);
+            assert.equal(advisory.level, "warning");
+            assert.match(advisory.message.text, /\(cart: /);
+        });
+
+        it("points at the line that declares the resource, else at the program's entry file", () => {
+            const [found, notFound] = sarif().runs[0].results as { locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[];
+            assert.deepEqual(found.locations[0].physicalLocation.artifactLocation.uri, "examples/shop/index.ts");
+            assert.equal(found.locations[0].physicalLocation.region.startLine, 12);
+            assert.equal(notFound.locations[0].physicalLocation.region.startLine, 1);
+        });
+
+        it("lists a program that could not be analyzed as a failed invocation", () => {
+            const log = JSON.parse(renderSarif(report([stack([], { error: "does not compile" })]))) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { message: { text: string } }[] }[] }[] };
+            assertValidSarif(log);
+            const [invocation] = log.runs[0].invocations;
+            assert.equal(invocation.executionSuccessful, false);
+            assert.match(invocation.toolExecutionNotifications[0].message.text, /examples\/shop could not be analyzed: does not compile/);
+        });
+    });
+
+    describe("finding where a resource is declared", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ig-sources-"));
+        const entry = path.join(dir, "index.ts");
+        fs.writeFileSync(entry, [
+            "const name = \"checkout\";",
+            "export const service = new k8s.core.v1.Service(\"checkout\", {});",
+            "new aws.s3.Bucket(",
+            "    'audit-logs',",
+            ");",
+        ].join("\n"));
+        fs.mkdirSync(path.join(dir, "lib"));
+        fs.writeFileSync(path.join(dir, "lib", "db.ts"), "new aws.rds.Instance(`orders-db`, {});\n");
+        const sources = SourceIndex.forProgram(dir, entry);
+
+        it("prefers the line that constructs the resource over an earlier mention of its name", () => {
+            assert.deepEqual(sources.locate("checkout"), { file: entry, line: 2 });
+        });
+
+        it("finds a name on its own line and in another file of the program", () => {
+            assert.deepEqual(sources.locate("audit-logs"), { file: entry, line: 4 });
+            assert.deepEqual(sources.locate("orders-db"), { file: path.join(dir, "lib", "db.ts"), line: 1 });
+        });
+
+        it("finds nothing for a name the program builds at run time", () => {
+            assert.equal(sources.locate("checkout-db"), undefined);
+        });
+    });
+});
