@@ -1,3 +1,4 @@
+import { strict as assert } from "assert";
 import {
     unknownCheckingProxy,
     type PolicyResource,
@@ -71,6 +72,12 @@ function args(fixture: Fixture, config: Record<string, unknown>): ResourceValida
     } as unknown as ResourceValidationArgs;
 }
 
+// The pack converts each resource's properties once and hands the same objects to every policy
+// (rules/lib/sdk-deserialization.ts), so a rule that changed them would change what the next sees.
+function assertUnchanged(fixtures: readonly Fixture[], before: string): void {
+    assert.equal(JSON.stringify(fixtures.map((f) => f.props)), before, "a policy changed the properties it was given; rules must treat them as read-only");
+}
+
 /** Runs a resource policy on one fixture, with props wrapped exactly as the SDK wraps them. */
 export async function runResourcePolicy(
     policy: ResourceValidationPolicy,
@@ -78,11 +85,13 @@ export async function runResourcePolicy(
     config: Record<string, unknown> = {},
 ): Promise<Reported[]> {
     const out: Reported[] = [];
+    const before = JSON.stringify([fixture.props]);
     const level = policy.enforcementLevel ?? "advisory";
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
     for (const validate of validations) {
         await validate?.(args(fixture, config), recorder(out, level));
     }
+    assertUnchanged([fixture], before);
     return out;
 }
 
@@ -113,7 +122,9 @@ export async function runStackPolicy(
             throw new Error(`notApplicable: ${reason}`);
         },
     } as unknown as StackValidationArgs;
+    const before = JSON.stringify(fixtures.map((f) => f.props));
     await policy.validateStack(stackArgs, recorder(out, policy.enforcementLevel ?? "advisory"));
+    assertUnchanged(fixtures, before);
     return out;
 }
 
