@@ -82,8 +82,6 @@ export function rssMb(pid: number): number {
     return kb ? Number(kb[1]) / 1024 : NaN;
 }
 
-type Method = keyof typeof AnalyzerService;
-
 /**
  * Sends requests serialized in advance, so a timing covers what the pack does (decode, policies,
  * reply) and the transport, not how long this process takes to build a request: the real engine
@@ -99,7 +97,7 @@ export class RawAnalyzer {
         });
     }
 
-    call(method: Method, request: Uint8Array, timeoutMs = 300000): Promise<Buffer> {
+    call(method: "analyze" | "analyzeStack" | "configure", request: Uint8Array, timeoutMs = 300000): Promise<Buffer> {
         const { path: rpcPath } = AnalyzerService[method];
         return new Promise((resolve, reject) => {
             this.client.makeUnaryRequest<Buffer, Buffer>(
@@ -119,12 +117,6 @@ export class RawAnalyzer {
         const response = await this.call(method, request);
         const ms = Number(process.hrtime.bigint() - began) / 1e6;
         return { ms, diagnostics: toDiagnostics(analyzerpb.AnalyzeResponse.deserializeBinary(response)) };
-    }
-
-    async timedConfigure(request: Uint8Array): Promise<number> {
-        const began = process.hrtime.bigint();
-        await this.call("configure", request, 60000);
-        return Number(process.hrtime.bigint() - began) / 1e6;
     }
 
     close(): void {

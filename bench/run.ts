@@ -39,7 +39,7 @@ const PLANS: Record<"full" | "quick", Plan> = {
         startupModuleRuns: 5,
         analyzeWarmup: 30,
         analyzeSamples: 300,
-        stacks: [{ resources: 1000, repetitions: 5 }, { resources: 10000, repetitions: 3 }],
+        stacks: [{ resources: 1000, repetitions: 9 }, { resources: 10000, repetitions: 5 }],
     },
     quick: {
         mode: "quick",
@@ -172,14 +172,16 @@ async function startForWork(dir: string): Promise<Running> {
     return { pack, raw: new RawAnalyzer(pack.port) };
 }
 
-/** Configures the pack, or notes the refusal and goes on without config. */
+/** Configures the pack, or notes the refusal and goes on without config; times the call either way. */
 async function configure(pack: Running, config: PackConfig): Promise<{ ms: number; refused?: string }> {
+    const began = process.hrtime.bigint();
     try {
-        return { ms: await pack.raw.timedConfigure(configureRequest(config).serializeBinary()) };
+        await pack.raw.call("configure", configureRequest(config).serializeBinary());
+        return { ms: Number(process.hrtime.bigint() - began) / 1e6 };
     } catch (e) {
-        const refused = (e as { details?: string }).details ?? String(e);
-        await pack.raw.timedConfigure(configureRequest({}).serializeBinary());
-        return { ms: NaN, refused };
+        const ms = Number(process.hrtime.bigint() - began) / 1e6;
+        await pack.raw.call("configure", configureRequest({}).serializeBinary());
+        return { ms, refused: (e as { details?: string }).details ?? String(e) };
     }
 }
 
@@ -248,8 +250,8 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
 
         const first = await configure(subject, stacks[0].config);
         const repeat = await configure(subject, stacks[0].config);
-        const baselineFirst = await baseline.raw.timedConfigure(configureRequest({}).serializeBinary());
-        const baselineRepeat = await baseline.raw.timedConfigure(configureRequest({}).serializeBinary());
+        const baselineFirst = await configure(baseline, {});
+        const baselineRepeat = await configure(baseline, {});
         for (const { pack } of [subject, baseline]) {
             await pack.configureStack({ stack: STACK, project: PROJECT, dryRun: true });
         }
@@ -316,9 +318,13 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
             pack: { dir: packDir, name: info.name, version: info.version, policies, lockSource: stacks[0].lockSource, ...(refused ? { configRefused: refused } : {}) },
             coldStart,
             startupModules: startup,
-            configure: { firstMs: first.ms, repeatMs: repeat.ms, largeLockMs, baselineFirstMs: baselineFirst, baselineRepeatMs: baselineRepeat },
+            configure: { firstMs: first.ms, repeatMs: repeat.ms, largeLockMs, baselineFirstMs: baselineFirst.ms, baselineRepeatMs: baselineRepeat.ms },
             analyze: { samples: plan.analyzeSamples, rows: analyzeRows },
-            analyzeStack: { rows: stackRows, ratio: stackRows[stackRows.length - 1].subjectMs.median / stackRows[0].subjectMs.median },
+            analyzeStack: {
+                rows: stackRows,
+                ratio: stackRows[stackRows.length - 1].subjectMs.median / stackRows[0].subjectMs.median,
+                baselineRatio: stackRows[stackRows.length - 1].baselineMs.median / stackRows[0].baselineMs.median,
+            },
             memory,
             dataSets: sets,
         };
