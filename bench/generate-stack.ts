@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { AnalyzedResource } from "../cli/analyzer-client";
+import { DEFAULT_FLAG_RULES, flagOf } from "../rules/lib/flagging";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 /**
@@ -544,10 +545,7 @@ function lockCommand(packDir: string): string | undefined {
  */
 function contractShapeLock(stack: GeneratedStack): Record<string, unknown> {
     const salt = digest("bench-salt").slice(0, 32);
-    const flagged = stack.resources.filter((r) => {
-        const tags = r.type.startsWith("kubernetes:") ? (r.properties.metadata as { labels?: Record<string, string> } | undefined)?.labels : r.properties.tags;
-        return (tags as Record<string, string> | undefined)?.immutable === "true";
-    });
+    const flagged = stack.resources.filter((r) => flagOf({ type: r.type, urn: r.urn, props: r.properties }, DEFAULT_FLAG_RULES).flagged === true);
     return {
         version: 1,
         salt,

@@ -63,6 +63,7 @@ export interface Verdict {
 export interface BenchResult {
     mode: "full" | "quick";
     machine: { node: string; cpus: number; cpuModel: string; loadAverage: number[] };
+    /** configRefused: why the generated config could not be used (the run then goes on without it). */
     pack: { dir: string; name: string; version: string; policies: string[]; lockSource: LockSource; configRefused?: string };
     coldStart: { runs: number; subjectMs: Sampled; baselineMs: Sampled; linkedCopyMs: Sampled; ratio: number; linkedOverInPlace: number };
     startupModules: { runs: number; sdkMs: number; ownMs: number; ownModules: number; packagesLoaded: string[] };
@@ -156,7 +157,7 @@ export function formatReport(r: BenchResult): string {
     out.push(`immutable-guard ${r.pack.version} benchmark (${r.mode}) — node ${m.node}, ${m.cpus} × ${m.cpuModel}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(" ")}`);
     out.push(`pack: ${r.pack.dir}`);
     out.push(`policies (${r.pack.policies.length}): ${r.pack.policies.join(", ")}`);
-    out.push(`lock config: ${r.pack.lockSource}${r.pack.configRefused ? ` — refused by Configure, analyzed without it: ${r.pack.configRefused}` : ""}`);
+    out.push(`lock config: ${r.pack.lockSource}${r.pack.configRefused ? ` — not used, analyzed without it: ${r.pack.configRefused}` : ""}`);
     out.push("baseline: one trivial resource policy, compiled JS, node_modules linked to the pack's; both started like the Pulumi CLI (run-policy-pack)");
     out.push("");
 

@@ -181,7 +181,7 @@ async function configure(pack: Running, config: PackConfig): Promise<{ ms: numbe
     } catch (e) {
         const ms = Number(process.hrtime.bigint() - began) / 1e6;
         await pack.raw.call("configure", configureRequest({}).serializeBinary());
-        return { ms, refused: (e as { details?: string }).details ?? String(e) };
+        return { ms, refused: `Configure refused it (${(e as { details?: string }).details ?? String(e)})` };
     }
 }
 
@@ -243,9 +243,15 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
         const info = await subject.pack.getAnalyzerInfo();
         const policies = info.policies.map((p) => p.name);
 
+        let configProblem: string | undefined;
         const stacks = plan.stacks.map(({ resources, repetitions }) => {
             const stack = generateStack(resources);
-            return { stack, repetitions, ...packConfigFor(stack, policies, packDir) };
+            try {
+                return { stack, repetitions, ...packConfigFor(stack, policies, packDir) };
+            } catch (e) {
+                configProblem ??= `making the lock failed (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`;
+                return { stack, repetitions, config: {}, lockSource: "none" as const };
+            }
         });
 
         const first = await configure(subject, stacks[0].config);
@@ -261,7 +267,7 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
 
         const stackRows: StackRow[] = [];
         let largeLockMs = NaN;
-        let refused = first.refused;
+        let refused = configProblem ?? first.refused;
         for (const { stack, repetitions, config } of stacks) {
             const configured = await configure(subject, config);
             largeLockMs = configured.ms;
