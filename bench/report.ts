@@ -38,6 +38,8 @@ export interface StackRow {
     requestMb: number;
     subjectMs: Sampled;
     baselineMs: Sampled;
+    /** The pack's median minus the baseline's: what the pack's own stack policies add. */
+    ownMs: number;
     perSecond: number;
     diagnostics: number;
 }
@@ -70,8 +72,19 @@ export interface BenchResult {
     configure: { firstMs: number; repeatMs: number; largeLockMs: number; baselineFirstMs: number; baselineRepeatMs: number };
     analyze: { samples: number; rows: AnalyzeRow[] };
     /** ratio: the pack's larger/smaller stack time; baselineRatio: the same for the baseline, the SDK's own floor. */
-    analyzeStack: { rows: StackRow[]; ratio: number; baselineRatio: number };
-    memory: { afterResources: number; subjectIdleMb: number; baselineIdleMb: number; subjectPeakMb: number; baselinePeakMb: number; ratio: number };
+    analyzeStack: { rows: StackRow[]; ratio: number; baselineRatio: number; ownRatio: number | null };
+    memory: {
+        rounds: number;
+        afterResources: number;
+        subjectIdleMb: number;
+        baselineIdleMb: number;
+        /** Medians over `rounds` processes. */
+        subjectPeakMb: number;
+        baselinePeakMb: number;
+        subjectPeakSamplesMb: number[];
+        baselinePeakSamplesMb: number[];
+        ratio: number;
+    };
     dataSets: DataSetRow[];
     verdicts: Verdict[];
 }
@@ -166,7 +179,7 @@ export function formatReport(r: BenchResult): string {
         ["cold start, spawn → port (ms)", fmt(r.coldStart.subjectMs.median, 0), fmt(r.coldStart.baselineMs.median, 0), fmt(r.coldStart.ratio, 2)],
         ["  same pack from a dir with linked node_modules (ms)", fmt(r.coldStart.linkedCopyMs.median, 0), "", fmt(r.coldStart.linkedOverInPlace, 2)],
         ["RSS after start (MiB)", fmt(r.memory.subjectIdleMb, 0), fmt(r.memory.baselineIdleMb, 0), fmt(r.memory.subjectIdleMb / r.memory.baselineIdleMb, 2)],
-        [`peak RSS after ${r.memory.afterResources.toLocaleString("en-US")}-resource AnalyzeStack (MiB)`, fmt(r.memory.subjectPeakMb, 0), fmt(r.memory.baselinePeakMb, 0), fmt(r.memory.ratio, 2)],
+        [`peak RSS after ${r.memory.afterResources.toLocaleString("en-US")}-resource AnalyzeStack, median of ${r.memory.rounds} (MiB)`, fmt(r.memory.subjectPeakMb, 0), fmt(r.memory.baselinePeakMb, 0), fmt(r.memory.ratio, 2)],
         ["Configure, first (ms)", fmt(r.configure.firstMs, 1), fmt(r.configure.baselineFirstMs, 1), ""],
         ["Configure, again (ms)", fmt(r.configure.repeatMs, 1), fmt(r.configure.baselineRepeatMs, 1), ""],
         [`Configure with the ${r.analyzeStack.rows[r.analyzeStack.rows.length - 1].resources.toLocaleString("en-US")}-resource stack's config (ms)`, fmt(r.configure.largeLockMs, 1), "", ""],
@@ -192,7 +205,7 @@ export function formatReport(r: BenchResult): string {
 
     const rows = r.analyzeStack.rows;
     out.push(`AnalyzeStack over gRPC (median of ${rows.map((row) => row.subjectMs.samples.length).join(" and ")}; "first" is the first call, as a preview makes it)`);
-    out.push(table(["resources", "request MB", "diags", "first ms", "ms", "resources/s", "baseline ms"], rows.map((row) => [
+    out.push(table(["resources", "request MB", "diags", "first ms", "ms", "resources/s", "baseline ms", "own ms"], rows.map((row) => [
         row.resources.toLocaleString("en-US"),
         fmt(row.requestMb, 1),
         String(row.diagnostics),
@@ -200,9 +213,11 @@ export function formatReport(r: BenchResult): string {
         fmt(row.subjectMs.median, 1),
         Math.round(row.perSecond).toLocaleString("en-US"),
         fmt(row.baselineMs.median, 1),
+        fmt(row.ownMs, 1),
     ])));
-    out.push(`time ratio ${rows[rows.length - 1].resources.toLocaleString("en-US")}/${rows[0].resources.toLocaleString("en-US")}: ` +
-        `${fmt(r.analyzeStack.ratio, 2)}; baseline ${fmt(r.analyzeStack.baselineRatio, 2)}; linear ${fmt(rows[rows.length - 1].resources / rows[0].resources, 0)}`);
+    const sizes = `${rows[rows.length - 1].resources.toLocaleString("en-US")}/${rows[0].resources.toLocaleString("en-US")}`;
+    out.push(`time ratio ${sizes}: ${fmt(r.analyzeStack.ratio, 2)}; baseline ${fmt(r.analyzeStack.baselineRatio, 2)} (the SDK's decoding alone); ` +
+        `the pack's own ms ${r.analyzeStack.ownRatio === null ? "n/a (within noise)" : fmt(r.analyzeStack.ownRatio, 2)}; linear ${fmt(rows[rows.length - 1].resources / rows[0].resources, 0)}`);
     out.push("");
 
     out.push("Data sets loaded by rules (fresh node process)");

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { analyzeRequest, analyzeStackRequest, configureRequest, PolicyPackProcess } from "../cli/analyzer-client";
-import { generateStack, packConfigFor, PROJECT, STACK, typicalResources, type PackConfig } from "./generate-stack";
+import { generateStack, packConfigFor, PROJECT, STACK, typicalResources, type LockSource, type PackConfig } from "./generate-stack";
 import { createBaselinePack, createLinkedCopy, peakRssMb, RawAnalyzer, rssMb } from "./packs";
 import {
     formatReport,
@@ -30,6 +30,8 @@ interface Plan {
     analyzeWarmup: number;
     analyzeSamples: number;
     stacks: Array<{ resources: number; repetitions: number }>;
+    /** Processes whose peak RSS after the larger stack is measured; the median is reported. */
+    memoryRounds: number;
 }
 
 const PLANS: Record<"full" | "quick", Plan> = {
@@ -40,6 +42,7 @@ const PLANS: Record<"full" | "quick", Plan> = {
         analyzeWarmup: 30,
         analyzeSamples: 300,
         stacks: [{ resources: 1000, repetitions: 9 }, { resources: 10000, repetitions: 5 }],
+        memoryRounds: 3,
     },
     quick: {
         mode: "quick",
@@ -48,6 +51,7 @@ const PLANS: Record<"full" | "quick", Plan> = {
         analyzeWarmup: 5,
         analyzeSamples: 30,
         stacks: [{ resources: 200, repetitions: 3 }, { resources: 2000, repetitions: 2 }],
+        memoryRounds: 1,
     },
 };
 
@@ -220,6 +224,98 @@ async function analyzeLatency(subject: Running, baseline: Running, plan: Plan, s
     return rows;
 }
 
+type PreparedStack = { stack: ReturnType<typeof generateStack>; repetitions: number; config: PackConfig };
+
+/** AnalyzeStack of each stack, pack and baseline taking turns, after configuring the pack for that stack. */
+async function analyzeStacks(subject: Running, baseline: Running, stacks: PreparedStack[]) {
+    const rows: StackRow[] = [];
+    let largeLockMs = NaN;
+    let refused: string | undefined;
+    for (const { stack, repetitions, config } of stacks) {
+        const configured = await configure(subject, config);
+        largeLockMs = configured.ms;
+        refused ??= configured.refused;
+        const request = analyzeStackRequest(stack.resources).serializeBinary();
+        const ours: number[] = [];
+        const theirs: number[] = [];
+        let diagnostics = 0;
+        for (let i = 0; i < repetitions; i++) {
+            for (const [which, samples] of i % 2 ? [[baseline, theirs], [subject, ours]] as const : [[subject, ours], [baseline, theirs]] as const) {
+                const { ms, diagnostics: returned } = await which.raw.timed("analyzeStack", request);
+                samples.push(ms);
+                if (which === subject) {
+                    diagnostics = returned.length;
+                }
+            }
+        }
+        const subjectMs = sampled(ours);
+        const baselineMs = sampled(theirs);
+        rows.push({
+            resources: stack.resources.length,
+            requestMb: request.byteLength / 1048576,
+            subjectMs,
+            baselineMs,
+            ownMs: subjectMs.median - baselineMs.median,
+            perSecond: stack.resources.length / (subjectMs.median / 1000),
+            diagnostics,
+        });
+        progress(`AnalyzeStack ${stack.resources.length}`);
+    }
+    return { rows, largeLockMs, refused };
+}
+
+/**
+ * How the pack's own share of AnalyzeStack time (beyond the baseline's) grows with the stack,
+ * when that share is large enough to tell from noise; null otherwise.
+ */
+function ownRatio(small: StackRow, large: StackRow): number | null {
+    const measurable = (row: StackRow) => row.ownMs > 0.05 * row.baselineMs.median;
+    return measurable(small) && measurable(large) ? large.ownMs / small.ownMs : null;
+}
+
+/**
+ * Peak RSS after the larger stack. When V8 collects varies from process to process, so besides
+ * the processes that ran everything else, fresh ones are configured and sent the larger stack
+ * alone; the median over them is reported.
+ */
+async function peakMemory(
+    main: { subject: Running; baseline: Running },
+    dirs: { subject: string; baseline: string },
+    rounds: number,
+    large: PreparedStack,
+) {
+    const samples = { subject: [peakRssMb(main.subject.pack.child.pid!)], baseline: [peakRssMb(main.baseline.pack.child.pid!)] };
+    const request = analyzeStackRequest(large.stack.resources).serializeBinary();
+    for (let round = 1; round < rounds; round++) {
+        for (const which of round % 2 ? ["baseline", "subject"] as const : ["subject", "baseline"] as const) {
+            const running = await startForWork(dirs[which]);
+            try {
+                await configure(running, which === "subject" ? large.config : {});
+                await running.pack.configureStack({ stack: STACK, project: PROJECT, dryRun: true });
+                for (let i = 0; i < large.repetitions; i++) {
+                    await running.raw.call("analyzeStack", request);
+                }
+                samples[which].push(peakRssMb(running.pack.child.pid!));
+            } finally {
+                running.raw.close();
+                await running.pack.stop();
+            }
+        }
+        progress(`peak memory round ${round + 1}/${rounds}`);
+    }
+    const subjectPeakMb = median(samples.subject);
+    const baselinePeakMb = median(samples.baseline);
+    return {
+        rounds,
+        afterResources: large.stack.resources.length,
+        subjectPeakMb,
+        baselinePeakMb,
+        subjectPeakSamplesMb: samples.subject,
+        baselinePeakSamplesMb: samples.baseline,
+        ratio: subjectPeakMb / baselinePeakMb,
+    };
+}
+
 export async function runBench(options: { quick?: boolean; packDir: string }): Promise<BenchResult> {
     const plan = PLANS[options.quick ? "quick" : "full"];
     const packDir = path.resolve(options.packDir);
@@ -244,7 +340,7 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
         const policies = info.policies.map((p) => p.name);
 
         let configProblem: string | undefined;
-        const stacks = plan.stacks.map(({ resources, repetitions }) => {
+        const stacks: Array<PreparedStack & { lockSource: LockSource }> = plan.stacks.map(({ resources, repetitions }) => {
             const stack = generateStack(resources);
             try {
                 return { stack, repetitions, ...packConfigFor(stack, policies, packDir) };
@@ -265,47 +361,16 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
 
         const analyzeRows = await analyzeLatency(subject, baseline, plan, stacks[0].stack, policies);
 
-        const stackRows: StackRow[] = [];
-        let largeLockMs = NaN;
-        let refused = configProblem ?? first.refused;
-        for (const { stack, repetitions, config } of stacks) {
-            const configured = await configure(subject, config);
-            largeLockMs = configured.ms;
-            refused ??= configured.refused;
-            const request = analyzeStackRequest(stack.resources).serializeBinary();
-            const ours: number[] = [];
-            const theirs: number[] = [];
-            let diagnostics = 0;
-            for (let i = 0; i < repetitions; i++) {
-                for (const [which, samples] of i % 2 ? [[baseline, theirs], [subject, ours]] as const : [[subject, ours], [baseline, theirs]] as const) {
-                    const { ms, diagnostics: returned } = await which.raw.timed("analyzeStack", request);
-                    samples.push(ms);
-                    if (which === subject) {
-                        diagnostics = returned.length;
-                    }
-                }
-            }
-            const subjectMs = sampled(ours);
-            stackRows.push({
-                resources: stack.resources.length,
-                requestMb: request.byteLength / 1048576,
-                subjectMs,
-                baselineMs: sampled(theirs),
-                perSecond: stack.resources.length / (subjectMs.median / 1000),
-                diagnostics,
-            });
-            progress(`AnalyzeStack ${stack.resources.length}`);
-        }
-        const memory = {
-            afterResources: stackRows[stackRows.length - 1].resources,
-            subjectIdleMb: idle.subject,
-            baselineIdleMb: idle.baseline,
-            subjectPeakMb: peakRssMb(subject.pack.child.pid!),
-            baselinePeakMb: peakRssMb(baseline.pack.child.pid!),
-            ratio: NaN,
-        };
-        memory.ratio = memory.subjectPeakMb / memory.baselinePeakMb;
-
+        const measured = await analyzeStacks(subject, baseline, stacks);
+        const refused = configProblem ?? first.refused ?? measured.refused;
+        const large = stacks[stacks.length - 1];
+        const memory = await peakMemory(
+            { subject, baseline },
+            { subject: packDir, baseline: baselinePack.dir },
+            plan.memoryRounds,
+            large,
+        );
+        const stackRows = measured.rows;
         const sets = dataSets(packDir);
         progress("data sets");
 
@@ -324,14 +389,15 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
             pack: { dir: packDir, name: info.name, version: info.version, policies, lockSource: stacks[0].lockSource, ...(refused ? { configRefused: refused } : {}) },
             coldStart,
             startupModules: startup,
-            configure: { firstMs: first.ms, repeatMs: repeat.ms, largeLockMs, baselineFirstMs: baselineFirst.ms, baselineRepeatMs: baselineRepeat.ms },
+            configure: { firstMs: first.ms, repeatMs: repeat.ms, largeLockMs: measured.largeLockMs, baselineFirstMs: baselineFirst.ms, baselineRepeatMs: baselineRepeat.ms },
             analyze: { samples: plan.analyzeSamples, rows: analyzeRows },
             analyzeStack: {
                 rows: stackRows,
                 ratio: stackRows[stackRows.length - 1].subjectMs.median / stackRows[0].subjectMs.median,
                 baselineRatio: stackRows[stackRows.length - 1].baselineMs.median / stackRows[0].baselineMs.median,
+                ownRatio: ownRatio(stackRows[0], stackRows[stackRows.length - 1]),
             },
-            memory,
+            memory: { ...memory, subjectIdleMb: idle.subject, baselineIdleMb: idle.baseline },
             dataSets: sets,
         };
         return { ...result, verdicts: verdicts(result) };

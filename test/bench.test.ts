@@ -64,6 +64,8 @@ describe("the benchmark in quick mode", function () {
         }
         assert.ok(memory.subjectPeakMb >= memory.subjectIdleMb);
         assert.equal(memory.afterResources, result.analyzeStack.rows[1].resources);
+        assert.equal(memory.subjectPeakSamplesMb.length, memory.rounds);
+        assert.equal(memory.baselinePeakSamplesMb.length, memory.rounds);
     });
 
     it("times Configure, including the first one that loads the schema validator", () => {
@@ -96,9 +98,11 @@ describe("the benchmark in quick mode", function () {
             sampledPositive(row.baselineMs, `${row.resources} baseline`);
             positive(row.requestMb, "request size");
             assert.equal(row.perSecond, row.resources / (row.subjectMs.median / 1000));
+            assert.equal(row.ownMs, row.subjectMs.median - row.baselineMs.median);
         }
         assert.equal(result.analyzeStack.ratio, rows[1].subjectMs.median / rows[0].subjectMs.median);
         positive(result.analyzeStack.baselineRatio, "baseline ratio");
+        assert.ok(result.analyzeStack.ownRatio === null || Number.isFinite(result.analyzeStack.ownRatio));
     });
 
     it("lists the data sets rules load, IAM action data always (n/a until a loader exists)", () => {
@@ -129,11 +133,12 @@ describe("the benchmark in quick mode", function () {
         for (const label of [
             "cold start, spawn → port (ms)",
             "same pack from a dir with linked node_modules (ms)",
-            "peak RSS after 2,000-resource AnalyzeStack (MiB)",
+            "peak RSS after 2,000-resource AnalyzeStack, median of 1 (MiB)",
             "Configure, first (ms)",
             "require time in a fresh node",
             ...TYPICAL_RESOURCES.map((t) => t.label),
             "resources/s",
+            "own ms",
             "time ratio 2,000/200",
             "IAM action data",
             "Targets (issue #8; printed, not asserted)",
