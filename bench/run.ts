@@ -57,6 +57,11 @@ const PLANS: Record<"full" | "quick", Plan> = {
 
 const BLOCK = 10;
 
+/** The two in the order of this round: alternating cancels drift between them. */
+function inTurn<T>(round: number, first: T, second: T): [T, T] {
+    return round % 2 ? [second, first] : [first, second];
+}
+
 function progress(message: string): void {
     process.stderr.write(`bench: ${message}\n`);
 }
@@ -147,7 +152,9 @@ Promise.resolve(mod[name]()).then((data) => {
     const loadMs = now() - t;
     global.gc();
     const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1048576;
-    console.log(JSON.stringify({ requireMs, loadMs, heapMb, kept: data !== undefined }));
+    // Printing whether it returned data keeps the data alive through the collection above, so the
+    // heap figure counts it even when the loader itself does not hold on to it.
+    console.log(JSON.stringify({ requireMs, loadMs, heapMb, returned: data !== undefined }));
 });
 `;
 
@@ -155,10 +162,10 @@ function dataSets(packDir: string): DataSetRow[] {
     const libDir = path.join(packDir, "bin", "rules", "lib");
     const loaders = nodeJson<Array<{ file: string; name: string }>>(FIND_LOADERS_SCRIPT, [libDir], packDir);
     const rows: DataSetRow[] = loaders.map(({ file, name }) => {
-        const timing = nodeJson<{ requireMs: number; loadMs: number; heapMb: number }>(
+        const { requireMs, loadMs, heapMb } = nodeJson<{ requireMs: number; loadMs: number; heapMb: number }>(
             TIME_LOADER_SCRIPT, [path.join(libDir, file), name], packDir, ["--expose-gc"]);
         const isIam = /iam/i.test(file + name);
-        return { name: isIam ? "IAM action data" : name, loader: `rules/lib/${file}#${name}`, ...timing };
+        return { name: isIam ? "IAM action data" : name, loader: `rules/lib/${file}#${name}`, requireMs, loadMs, heapMb };
     });
     if (!rows.some((r) => r.name === "IAM action data")) {
         rows.push({ name: "IAM action data" });
@@ -202,7 +209,7 @@ async function analyzeLatency(subject: Running, baseline: Running, plan: Plan, s
         const ours: number[] = [];
         const theirs: number[] = [];
         for (let done = 0; done < plan.analyzeSamples; done += BLOCK) {
-            for (const [running, samples] of (done / BLOCK) % 2 ? [[baseline, theirs], [subject, ours]] as const : [[subject, ours], [baseline, theirs]] as const) {
+            for (const [running, samples] of inTurn(done / BLOCK, [subject, ours] as const, [baseline, theirs] as const)) {
                 for (let i = 0; i < BLOCK; i++) {
                     samples.push((await running.raw.timed("analyze", request)).ms);
                 }
@@ -240,7 +247,7 @@ async function analyzeStacks(subject: Running, baseline: Running, stacks: Prepar
         const theirs: number[] = [];
         let diagnostics = 0;
         for (let i = 0; i < repetitions; i++) {
-            for (const [which, samples] of i % 2 ? [[baseline, theirs], [subject, ours]] as const : [[subject, ours], [baseline, theirs]] as const) {
+            for (const [which, samples] of inTurn(i, [subject, ours] as const, [baseline, theirs] as const)) {
                 const { ms, diagnostics: returned } = await which.raw.timed("analyzeStack", request);
                 samples.push(ms);
                 if (which === subject) {
@@ -287,7 +294,7 @@ async function peakMemory(
     const samples = { subject: [peakRssMb(main.subject.pack.child.pid!)], baseline: [peakRssMb(main.baseline.pack.child.pid!)] };
     const request = analyzeStackRequest(large.stack.resources).serializeBinary();
     for (let round = 1; round < rounds; round++) {
-        for (const which of round % 2 ? ["baseline", "subject"] as const : ["subject", "baseline"] as const) {
+        for (const which of inTurn(round, "subject" as const, "baseline" as const)) {
             const running = await startForWork(dirs[which]);
             try {
                 await configure(running, which === "subject" ? large.config : {});

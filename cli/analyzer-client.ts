@@ -111,35 +111,39 @@ export function configureRequest(config: Record<string, Record<string, unknown>>
     return request;
 }
 
-/** The Analyze request the engine sends for one resource's inputs. */
-export function analyzeRequest(resource: AnalyzedResource): analyzerpb.AnalyzeRequest {
-    const request = new analyzerpb.AnalyzeRequest();
-    request.setType(resource.type);
-    request.setUrn(resource.urn);
-    request.setName(resource.name);
-    request.setProperties(Struct.fromJavaScript(resource.properties as never));
-    request.setOptions(resourceOptions(resource.options));
+/** The fields an Analyze request and an AnalyzeStack resource share. */
+interface ResourceMessage {
+    setType(value: string): unknown;
+    setUrn(value: string): unknown;
+    setName(value: string): unknown;
+    setProperties(value?: Struct): unknown;
+    setOptions(value?: analyzerpb.AnalyzerResourceOptions): unknown;
+    setProvider(value?: analyzerpb.AnalyzerProviderResource): unknown;
+}
+
+function withResource<M extends ResourceMessage>(message: M, resource: AnalyzedResource): M {
+    message.setType(resource.type);
+    message.setUrn(resource.urn);
+    message.setName(resource.name);
+    message.setProperties(Struct.fromJavaScript(resource.properties as never));
+    message.setOptions(resourceOptions(resource.options));
     const provider = providerResource(resource.provider);
     if (provider) {
-        request.setProvider(provider);
+        message.setProvider(provider);
     }
-    return request;
+    return message;
+}
+
+/** The Analyze request the engine sends for one resource's inputs. */
+export function analyzeRequest(resource: AnalyzedResource): analyzerpb.AnalyzeRequest {
+    return withResource(new analyzerpb.AnalyzeRequest(), resource);
 }
 
 /** The AnalyzeStack request the engine sends with every resource of the stack. */
 export function analyzeStackRequest(resources: readonly AnalyzedResource[]): analyzerpb.AnalyzeStackRequest {
     const request = new analyzerpb.AnalyzeStackRequest();
     request.setResourcesList(resources.map((resource) => {
-        const r = new analyzerpb.AnalyzerResource();
-        r.setType(resource.type);
-        r.setUrn(resource.urn);
-        r.setName(resource.name);
-        r.setProperties(Struct.fromJavaScript(resource.properties as never));
-        r.setOptions(resourceOptions(resource.options));
-        const provider = providerResource(resource.provider);
-        if (provider) {
-            r.setProvider(provider);
-        }
+        const r = withResource(new analyzerpb.AnalyzerResource(), resource);
         if (resource.parent) {
             r.setParent(resource.parent);
         }
