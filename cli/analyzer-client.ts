@@ -115,7 +115,68 @@ function providerResource(provider: AnalyzedResource["provider"]): analyzerpb.An
     return p;
 }
 
-function toDiagnostics(response: analyzerpb.AnalyzeResponse): ReturnedDiagnostic[] {
+/** The Configure request the CLI sends: each policy's enforcementLevel apart from its properties. */
+export function configureRequest(config: Record<string, Record<string, unknown>>): analyzerpb.ConfigureAnalyzerRequest {
+    const request = new analyzerpb.ConfigureAnalyzerRequest();
+    const map = request.getPolicyconfigMap();
+    for (const [policy, values] of Object.entries(config)) {
+        const { enforcementLevel, ...properties } = values;
+        const entry = new analyzerpb.PolicyConfig();
+        entry.setEnforcementlevel(LEVEL_CODES[(enforcementLevel as Level) ?? "mandatory"] ?? analyzerpb.EnforcementLevel.MANDATORY);
+        entry.setProperties(Struct.fromJavaScript(properties as never));
+        map.set(policy, entry);
+    }
+    return request;
+}
+
+/** The fields an Analyze request and an AnalyzeStack resource share. */
+interface ResourceMessage {
+    setType(value: string): unknown;
+    setUrn(value: string): unknown;
+    setName(value: string): unknown;
+    setProperties(value?: Struct): unknown;
+    setOptions(value?: analyzerpb.AnalyzerResourceOptions): unknown;
+    setProvider(value?: analyzerpb.AnalyzerProviderResource): unknown;
+}
+
+function withResource<M extends ResourceMessage>(message: M, resource: AnalyzedResource): M {
+    message.setType(resource.type);
+    message.setUrn(resource.urn);
+    message.setName(resource.name);
+    message.setProperties(Struct.fromJavaScript(resource.properties as never));
+    message.setOptions(resourceOptions(resource.options));
+    const provider = providerResource(resource.provider);
+    if (provider) {
+        message.setProvider(provider);
+    }
+    return message;
+}
+
+/** The Analyze request the engine sends for one resource's inputs. */
+export function analyzeRequest(resource: AnalyzedResource): analyzerpb.AnalyzeRequest {
+    return withResource(new analyzerpb.AnalyzeRequest(), resource);
+}
+
+/** The AnalyzeStack request the engine sends with every resource of the stack. */
+export function analyzeStackRequest(resources: readonly AnalyzedResource[]): analyzerpb.AnalyzeStackRequest {
+    const request = new analyzerpb.AnalyzeStackRequest();
+    request.setResourcesList(resources.map((resource) => {
+        const r = withResource(new analyzerpb.AnalyzerResource(), resource);
+        if (resource.parent) {
+            r.setParent(resource.parent);
+        }
+        r.setDependenciesList(resource.dependencies ?? []);
+        for (const [key, urns] of Object.entries(resource.propertyDependencies ?? {})) {
+            const deps = new analyzerpb.AnalyzerPropertyDependencies();
+            deps.setUrnsList(urns);
+            r.getPropertydependenciesMap().set(key, deps);
+        }
+        return r;
+    }));
+    return request;
+}
+
+export function toDiagnostics(response: analyzerpb.AnalyzeResponse): ReturnedDiagnostic[] {
     return response.getDiagnosticsList().map((d) => ({
         policyName: d.getPolicyname(),
         policyPackName: d.getPolicypackname(),
@@ -255,18 +316,9 @@ export class PolicyPackProcess {
         };
     }
 
-    /** Sends a policy-pack config as the CLI does: each policy's enforcementLevel apart from its properties. */
+    /** Sends a policy-pack config as the CLI does. */
     async configure(config: Record<string, Record<string, unknown>>): Promise<void> {
-        const request = new analyzerpb.ConfigureAnalyzerRequest();
-        const map = request.getPolicyconfigMap();
-        for (const [policy, values] of Object.entries(config)) {
-            const { enforcementLevel, ...properties } = values;
-            const entry = new analyzerpb.PolicyConfig();
-            entry.setEnforcementlevel(LEVEL_CODES[(enforcementLevel as Level) ?? "mandatory"] ?? analyzerpb.EnforcementLevel.MANDATORY);
-            entry.setProperties(Struct.fromJavaScript(properties as never));
-            map.set(policy, entry);
-        }
-        await unary(this.client, "configure", request, 30000);
+        await unary(this.client, "configure", configureRequest(config), 30000);
     }
 
     async configureStack(stack: { stack: string; project: string; organization?: string; dryRun?: boolean; tags?: Record<string, string> }): Promise<void> {
@@ -282,44 +334,11 @@ export class PolicyPackProcess {
     }
 
     async analyze(resource: AnalyzedResource, timeoutMs = 60000): Promise<ReturnedDiagnostic[]> {
-        const request = new analyzerpb.AnalyzeRequest();
-        request.setType(resource.type);
-        request.setUrn(resource.urn);
-        request.setName(resource.name);
-        request.setProperties(Struct.fromJavaScript(resource.properties as never));
-        request.setOptions(resourceOptions(resource.options));
-        const provider = providerResource(resource.provider);
-        if (provider) {
-            request.setProvider(provider);
-        }
-        return toDiagnostics(await unary(this.client, "analyze", request, timeoutMs));
+        return toDiagnostics(await unary(this.client, "analyze", analyzeRequest(resource), timeoutMs));
     }
 
     async analyzeStack(resources: readonly AnalyzedResource[], timeoutMs = 300000): Promise<ReturnedDiagnostic[]> {
-        const request = new analyzerpb.AnalyzeStackRequest();
-        request.setResourcesList(resources.map((resource) => {
-            const r = new analyzerpb.AnalyzerResource();
-            r.setType(resource.type);
-            r.setUrn(resource.urn);
-            r.setName(resource.name);
-            r.setProperties(Struct.fromJavaScript(resource.properties as never));
-            r.setOptions(resourceOptions(resource.options));
-            const provider = providerResource(resource.provider);
-            if (provider) {
-                r.setProvider(provider);
-            }
-            if (resource.parent) {
-                r.setParent(resource.parent);
-            }
-            r.setDependenciesList(resource.dependencies ?? []);
-            for (const [key, urns] of Object.entries(resource.propertyDependencies ?? {})) {
-                const deps = new analyzerpb.AnalyzerPropertyDependencies();
-                deps.setUrnsList(urns);
-                r.getPropertydependenciesMap().set(key, deps);
-            }
-            return r;
-        }));
-        return toDiagnostics(await unary(this.client, "analyzeStack", request, timeoutMs));
+        return toDiagnostics(await unary(this.client, "analyzeStack", analyzeStackRequest(resources), timeoutMs));
     }
 
     async stop(): Promise<void> {

@@ -17,7 +17,10 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 export type Props = Record<string, unknown>;
 
-/** What a rule sees of one resource: plain properties (unknowns as sentinels) and the options that matter. */
+/**
+ * What a rule sees of one resource: plain properties (unknowns as sentinels) and the options that
+ * matter. Every policy of a request sees the same objects (see sdk-deserialization.ts): read, never change.
+ */
 export interface ResourceView {
     type: string;
     urn: string;
@@ -363,14 +366,31 @@ export function defineResourcePolicy<C>(rule: ResourceRule<C>): ResourceValidati
     };
 }
 
+// The SDK hands each stack policy its own resource objects, but with shareDeserializedProperties
+// their properties are the same objects for every policy of one AnalyzeStack: the view built for
+// the first policy serves the others. The URN and type check keeps a props object reused for two
+// resources (a test fixture, say) from lending one resource's view to another.
+const stackViewsByProps = new WeakMap<object, ResourceView>();
+
+function stackView(r: PolicyResource): ResourceView {
+    const props = plain(r.props) as object | undefined;
+    const cached = props && stackViewsByProps.get(props);
+    if (cached && cached.urn === r.urn && cached.type === r.type) {
+        return cached;
+    }
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
+        propertyDependencies[key] = deps.map((d) => d.urn);
+    }
+    const view = resourceView(r as unknown as ResourceValidationArgs, (r.dependencies ?? []).map((d) => d.urn), propertyDependencies);
+    if (props) {
+        stackViewsByProps.set(props, view);
+    }
+    return view;
+}
+
 export function stackViews(resources: readonly PolicyResource[]): ResourceView[] {
-    return resources.map((r) => {
-        const propertyDependencies: Record<string, string[]> = {};
-        for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
-            propertyDependencies[key] = deps.map((d) => d.urn);
-        }
-        return resourceView(r as unknown as ResourceValidationArgs, (r.dependencies ?? []).map((d) => d.urn), propertyDependencies);
-    });
+    return resources.map(stackView);
 }
 
 /** Evaluates a stack rule over resource views; exported for the CLI and tests. */

@@ -1,3 +1,4 @@
+import { strict as assert } from "assert";
 import {
     unknownCheckingProxy,
     type PolicyResource,
@@ -71,6 +72,27 @@ function args(fixture: Fixture, config: Record<string, unknown>): ResourceValida
     } as unknown as ResourceValidationArgs;
 }
 
+// The pack converts each resource's properties once and hands the same objects to every policy
+// (rules/lib/sdk-deserialization.ts), so a rule that changed them would change what the next sees.
+function assertUnchanged(fixtures: readonly Fixture[], before: string | undefined): void {
+    if (before !== undefined) {
+        assert.equal(JSON.stringify(fixtures.map((f) => f.props)), before, "a policy changed the properties it was given; rules must treat them as read-only");
+    }
+}
+
+/** The fixtures as JSON, or undefined for the robustness tests' huge or deep inputs, which are not compared. */
+function snapshot(fixtures: readonly Fixture[]): string | undefined {
+    let budget = 1_000_000;
+    const small = (value: unknown, depth: number): boolean => {
+        budget -= typeof value === "string" ? value.length : 1;
+        if (budget < 0 || depth > 200) {
+            return false;
+        }
+        return value === null || typeof value !== "object" || Object.values(value as object).every((v) => small(v, depth + 1));
+    };
+    return fixtures.every((f) => small(f.props, 0)) ? JSON.stringify(fixtures.map((f) => f.props)) : undefined;
+}
+
 /** Runs a resource policy on one fixture, with props wrapped exactly as the SDK wraps them. */
 export async function runResourcePolicy(
     policy: ResourceValidationPolicy,
@@ -78,11 +100,13 @@ export async function runResourcePolicy(
     config: Record<string, unknown> = {},
 ): Promise<Reported[]> {
     const out: Reported[] = [];
+    const before = snapshot([fixture]);
     const level = policy.enforcementLevel ?? "advisory";
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
     for (const validate of validations) {
         await validate?.(args(fixture, config), recorder(out, level));
     }
+    assertUnchanged([fixture], before);
     return out;
 }
 
@@ -113,7 +137,9 @@ export async function runStackPolicy(
             throw new Error(`notApplicable: ${reason}`);
         },
     } as unknown as StackValidationArgs;
+    const before = snapshot(fixtures);
     await policy.validateStack(stackArgs, recorder(out, policy.enforcementLevel ?? "advisory"));
+    assertUnchanged(fixtures, before);
     return out;
 }
 
