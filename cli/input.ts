@@ -1,21 +1,10 @@
 import * as fs from "fs";
-import { parseArgs } from "util";
 import { policies } from "../rules";
 import { configProblems } from "../rules/lib/config-validation";
 import { ConfigError, type Props } from "../rules/lib/policy";
 import { UsageError } from "./main";
 
-/** What the commands are given: arguments, input files, policy-pack configs; every problem is a UsageError. */
-
-type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
-
-export function parseOptions<T extends OptionSpec>(args: string[], options: T) {
-    try {
-        return parseArgs({ args, options, allowPositionals: true, strict: true });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-}
+/** What the commands are given: input files, policy-pack configs; every problem is a UsageError. */
 
 /** Runs a reader of config values, turning its ConfigError into a UsageError that says where the value came from. */
 export function fromConfig<T>(where: string, read: () => T): T {

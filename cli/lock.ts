@@ -5,8 +5,8 @@ import { DEFAULT_FLAG_RULES, FLAG_RULES_POLICY, flagOf, readFlagRules, type Flag
 import { LOCK_VERSION, lockEntry, lockIn, Opaque, readLock, SecretValue, sortedRecord, type Lock, type LockEntry, type ParsedLock } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
-import { EXIT_OK, UsageError } from "./main";
-import { fromConfig, parseJson, parseOptions, policySettings, readInput, readPackConfig, type PackConfig } from "./input";
+import { EXIT_OK, parseCommandLine, UsageError } from "./main";
+import { fromConfig, parseJson, policySettings, readInput, readPackConfig, type PackConfig } from "./input";
 import { parseStackExport, type StackExport } from "./stack-export";
 
 /**
@@ -93,7 +93,7 @@ export function buildLock(exported: StackExport, rules: FlagRules, salt: string)
 }
 
 async function makeLock(args: string[]): Promise<number> {
-    const { values, positionals } = parseOptions(args, { out: { type: "string", short: "o" }, config: { type: "string", short: "c" } });
+    const { values, positionals } = parseCommandLine(args, { out: { type: "string", short: "o" }, config: { type: "string", short: "c" } });
     if (positionals.length !== 1) {
         throw new UsageError("expected one stack export file (or - for standard input): immutable-guard lock <stack-export.json> [--out file] [--config file]");
     }
@@ -173,7 +173,7 @@ function changedPaths(before: LockEntry, after: LockEntry): string[] {
 }
 
 async function diffLocks(args: string[]): Promise<number> {
-    const { positionals } = parseOptions(args, {});
+    const { positionals } = parseCommandLine(args, {});
     if (positionals.length !== 2) {
         throw new UsageError("expected two locks: immutable-guard lock diff <old> <new>");
     }

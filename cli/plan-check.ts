@@ -5,8 +5,8 @@ import { isJsonObject } from "../rules/lib/json-property";
 import { urnParts } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { isAtOrBelow, parsePath } from "../rules/lib/property-path";
-import { fromConfig, parseJson, parseOptions, policySettings, readInput, readPackConfig } from "./input";
-import { EXIT_OK, EXIT_VIOLATION, UsageError } from "./main";
+import { fromConfig, parseJson, policySettings, readInput, readPackConfig } from "./input";
+import { EXIT_OK, EXIT_VIOLATION, parseCommandLine, UsageError } from "./main";
 
 /**
  * `immutable-guard plan-check <preview.json|-> [--config file]`: the engine's own plan is exact where the
@@ -74,7 +74,7 @@ function touchedPaths(step: PreviewStep): string[] {
 }
 
 export async function run(args: string[]): Promise<number> {
-    const { values, positionals } = parseOptions(args, { config: { type: "string", short: "c" } });
+    const { values, positionals } = parseCommandLine(args, { config: { type: "string", short: "c" } });
     if (positionals.length !== 1) {
         throw new UsageError("expected one file (or - for standard input): immutable-guard plan-check <preview.json> [--config file]");
     }

@@ -227,6 +227,12 @@ describe("immutable-guard lock", () => {
             assert.equal((await runCommand(["lock", exportPath("aws-prod-show-secrets"), "--output", "x.json"])).code, 2);
             assert.equal((await runCommand(["lock"])).code, 2);
         });
+
+        it("names an unknown option and points to --help, as every command does", async () => {
+            const result = await runCommand(["lock", "diff", "a.json", "b.json", "--salt", "x"]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /^immutable-guard lock: Unknown option '--salt'.*; see immutable-guard --help$/m);
+        });
     });
 
     describe("lock diff", () => {

@@ -142,6 +142,12 @@ describe("immutable-guard plan-check", () => {
             });
         }
 
+        it("refuses an unknown option, naming it and pointing to --help", async () => {
+            const result = await runCommand(["plan-check", preview("aws-update-flagged-bucket"), "--json"]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /^immutable-guard plan-check: Unknown option '--json'.*; see immutable-guard --help$/m);
+        });
+
         it("refuses a --config with a bad ignored property", async () => {
             const config = writeJson("policy-config.json", {
                 "immutable-no-in-place-update": { ignoreProperties: { "aws:s3/bucket:Bucket": [{ path: "tags[", reason: "r" }] } },
