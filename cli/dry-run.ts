@@ -14,7 +14,7 @@ import { parseCommandLine, UsageError } from "./main";
 import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
-import { readPolicyPackConfig, reconcilePolicyPackConfig, type PackConfig } from "./policy-config";
+import { configureRequest, readPolicyPackConfig, reconcilePolicyPackConfig, type PackConfig } from "./policy-config";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -91,7 +91,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
     } else if (project.policyConfigFile) {
         base.config = displayPath(project.policyConfigFile);
         try {
-            config = readPolicyPackConfig(project.policyConfigFile);
+            config = readPolicyPackConfig(project.policyConfigFile).config;
         } catch (e) {
             return { ...base, error: (e as Error).message };
         }
@@ -110,8 +110,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         tags: { "pulumi:project": project.project, "pulumi:runtime": "nodejs", ...(project.description ? { "pulumi:description": project.description } : {}) },
     });
     try {
-        await pack.configure(Object.fromEntries(Object.entries(reconciled.config).map(([name, entry]) =>
-            [name, { ...entry.properties, enforcementLevel: entry.enforcementLevel }])));
+        await pack.configure(configureRequest(reconciled.config));
     } catch (e) {
         return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
     }
@@ -182,7 +181,7 @@ function failedStack(dir: string, error: string, project?: ProgramProject): Stac
 }
 
 export async function dryRun(options: DryRunOptions): Promise<Report> {
-    const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config) } : undefined;
+    const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
     const loaded = loadPrograms(programDirectories(options.programs), options.stack);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
     const packDir = packRoot();

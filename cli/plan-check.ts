@@ -5,8 +5,9 @@ import { isJsonObject } from "../rules/lib/json-property";
 import { urnParts } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { isAtOrBelow, parsePath } from "../rules/lib/property-path";
-import { fromConfig, parseJson, policySettings, readInput, readPackConfig } from "./input";
+import { parseJson, readInput } from "./input";
 import { EXIT_OK, EXIT_VIOLATION, parseCommandLine, UsageError } from "./main";
+import { fromConfig, readValidPolicyPackConfig } from "./policy-config";
 
 /**
  * `immutable-guard plan-check <preview.json|-> [--config file]`: the engine's own plan is exact where the
@@ -79,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
         throw new UsageError("expected one file (or - for standard input): immutable-guard plan-check <preview.json> [--config file]");
     }
     const [source] = positionals;
-    const settings = values.config !== undefined ? policySettings(readPackConfig(values.config), FLAG_RULES_POLICY) : {};
+    const settings = values.config !== undefined ? readValidPolicyPackConfig(values.config).config[FLAG_RULES_POLICY]?.properties ?? {} : {};
     const { rules, ignore } = fromConfig(`--config ${values.config}: ${FLAG_RULES_POLICY}.`, () =>
         ({ rules: readFlagRules(settings), ignore: readIgnoredProperties(settings.ignoreProperties) }));
     const { exemptions } = parseExemptions(settings.exemptions);

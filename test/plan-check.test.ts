@@ -148,6 +148,13 @@ describe("immutable-guard plan-check", () => {
             assert.match(result.stderr, /^immutable-guard plan-check: Unknown option '--json'.*; see immutable-guard --help$/m);
         });
 
+        it("refuses a --config the pack would refuse, naming the key", async () => {
+            const config = writeJson("policy-config.json", { "immutable-no-in-place-update": { tagvalue: "yes" } });
+            const result = await runCommand(["plan-check", preview("aws-update-flagged-bucket"), "--config", config]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /--config .*policy-config\.json is invalid:\n {2}- immutable-no-in-place-update\.tagvalue is not a known setting/);
+        });
+
         it("refuses a --config with a bad ignored property", async () => {
             const config = writeJson("policy-config.json", {
                 "immutable-no-in-place-update": { ignoreProperties: { "aws:s3/bucket:Bucket": [{ path: "tags[", reason: "r" }] } },
