@@ -9,6 +9,7 @@ import { asAnalyzerSees, describeProgramError } from "../cli/dry-run/program-hos
 import { loadProject, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
 import { UsageError } from "../cli/main";
 import { configureRequest, parsePolicyPackConfig, reconcilePolicyPackConfig } from "../cli/policy-config";
+import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 const STACK_URN = "urn:pulumi:dev::shop::pulumi:pulumi:Stack::shop-dev";
 
@@ -121,7 +122,7 @@ describe("dry run", () => {
 
         it("gives a resource the explicit provider it names, with that provider's inputs", () => {
             const provider = registered("pulumi:providers:kubernetes", "legacy-cluster", { properties: { enableConfigMapMutable: "true" } });
-            const configMap = registered("kubernetes:core/v1:ConfigMap", "routing", { provider: `${provider.urn}::04da6b54-80e4-46f7-96ec-b56ff0331ba9` });
+            const configMap = registered("kubernetes:core/v1:ConfigMap", "routing", { provider: `${provider.urn}::${UNKNOWN_STRING}` });
             const stack = analyzedStack([provider, configMap], { project: "shop", stack: "dev", config: {}, secretKeys: [] });
             assert.deepEqual(stack.resources.map((r) => r.name), ["legacy-cluster", "routing"]);
             assert.deepEqual(stack.resources[1].provider, { type: provider.type, urn: provider.urn, name: "legacy-cluster", properties: { enableConfigMapMutable: "true" } });

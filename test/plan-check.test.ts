@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { setClock } from "../rules/lib/exemptions";
+import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { runCommand } from "./lib/cli";
 import { clone } from "./lib/fixtures";
 import { AWS, exportPath, KUBERNETES } from "./lib/stack-export";
@@ -109,7 +110,7 @@ describe("immutable-guard plan-check", () => {
     it("passes an update whose new flag is unknown when the old state is not flagged, with a note", async () => {
         const document = readPreview("aws-update-unflagged-role");
         const step = document.steps[1] as { newState: { inputs: Record<string, unknown> } };
-        step.newState.inputs.tags = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        step.newState.inputs.tags = UNKNOWN_STRING;
         const result = await runCommand(["plan-check", writeJson("preview.json", document)]);
         assert.equal(result.code, 0);
         assert.match(result.stdout, /note: .*app-role: passed; its old state is not flagged and whether the update flags it is not known \(tags is unknown\)/);

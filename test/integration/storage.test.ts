@@ -1,11 +1,9 @@
 import { strict as assert } from "assert";
 import { secret, type AnalyzedResource, type PolicyPackProcess, type ReturnedDiagnostic } from "../../cli/analyzer-client";
-import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
+import { UNKNOWN_BOOLEAN, UNKNOWN_OBJECT, UNKNOWN_STRING } from "../../rules/lib/unknowns";
 import { urnOf } from "../lib/harness";
 import { packPerSuite } from "../lib/pack";
 
-const UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
-const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
 const STACK = "prod";
 const PROJECT = "records";
 
@@ -138,7 +136,7 @@ function outputsOf(spec: Spec, phase: "preview" | "up"): AnalyzedResource {
     if (spec.type === "aws:s3/bucket:Bucket") {
         const locked = properties.objectLockEnabled === true;
         Object.assign(properties, phase === "preview"
-            ? { id: UNKNOWN_STRING, arn: UNKNOWN_STRING, objectLockEnabled: properties.objectLockEnabled ?? UNKNOWN_BOOL, objectLockConfiguration: UNKNOWN_OBJECT, versioning: UNKNOWN_OBJECT }
+            ? { id: UNKNOWN_STRING, arn: UNKNOWN_STRING, objectLockEnabled: properties.objectLockEnabled ?? UNKNOWN_BOOLEAN, objectLockConfiguration: UNKNOWN_OBJECT, versioning: UNKNOWN_OBJECT }
             : {
                 id: properties.bucket,
                 arn: `arn:aws:s3:::${String(properties.bucket)}`,
