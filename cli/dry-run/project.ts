@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { isJsonObject } from "../../rules/lib/json-property";
 import { UsageError } from "../main";
 
 /** Everything the dry run needs to know about one Pulumi program directory. */
@@ -104,7 +105,7 @@ function stackConfig(dir: string, project: string, projectDoc: Record<string, un
     const projectConfig = projectDoc.config;
     if (projectConfig && typeof projectConfig === "object") {
         for (const [key, spec] of Object.entries(projectConfig as Record<string, unknown>)) {
-            const declared = spec !== null && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, unknown>) : undefined;
+            const declared = isJsonObject(spec) ? spec : undefined;
             const value = declared ? declared.value ?? declared.default : spec;
             if (value !== undefined) {
                 config[qualify(key)] = configValue(value);

@@ -1,4 +1,5 @@
 import { describeValue, forceDestroyFindings, quote, unknownAtPreview } from "./findings";
+import { isJsonObject } from "./json-property";
 import type { Finding, Props } from "./policy";
 import { DAYS_PER_YEAR, RETENTION_MODES, suggestedMode, type RetentionConfig } from "./retention";
 import { isUnknown } from "./unknowns";
@@ -49,10 +50,6 @@ export interface Slot {
     value: unknown;
 }
 
-function isObject(value: unknown): value is Props {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function isSet(value: unknown): boolean {
     return value !== undefined && value !== null;
 }
@@ -62,7 +59,7 @@ function field(slot: Slot, key: string): Slot {
     if (isUnknown(slot.value)) {
         return slot;
     }
-    return { path: slot.path ? `${slot.path}.${key}` : key, value: isObject(slot.value) ? slot.value[key] : undefined };
+    return { path: slot.path ? `${slot.path}.${key}` : key, value: isJsonObject(slot.value) ? slot.value[key] : undefined };
 }
 
 function entries(slot: Slot): Slot[] {
@@ -193,7 +190,7 @@ export function* checkRetention(slot: Slot, config: RetentionConfig): Iterable<F
         yield unknownAtPreview(slot.path);
     } else if (!isSet(slot.value)) {
         yield { path: slot.path, message: `is not set, so the rule gives new objects no retention; set it to \`${retentionExample(config)}\`.` };
-    } else if (!isObject(slot.value)) {
+    } else if (!isJsonObject(slot.value)) {
         yield { path: slot.path, message: `is ${describeValue(slot.value)}, not a retention block; set it to \`${retentionExample(config)}\`.` };
     } else {
         yield* checkMode(field(slot, "mode"), config);
