@@ -14,7 +14,7 @@ import { parseCommandLine, UsageError } from "./main";
 import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
-import { configureRequest, readPolicyPackConfig, reconcilePolicyPackConfig, type PackConfig } from "./policy-config";
+import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -110,7 +110,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         tags: { "pulumi:project": project.project, "pulumi:runtime": "nodejs", ...(project.description ? { "pulumi:description": project.description } : {}) },
     });
     try {
-        await pack.configure(configureRequest(reconciled.config));
+        await pack.configure(settingsWithLevels(reconciled.config));
     } catch (e) {
         return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
     }

@@ -94,7 +94,7 @@ export function readValidPolicyPackConfig(file: string): PolicyPackConfigFile {
     const read = readPolicyPackConfig(file);
     // Loaded here, not at start-up: the dry run and report read configs too but never run the rules in this process.
     const { policies } = require("../rules") as typeof import("../rules");
-    const problems = configProblems(policies, configureRequest(read.config));
+    const problems = configProblems(policies, settingsWithLevels(read.config));
     if (problems.length > 0) {
         throw new UsageError(`--config ${file} is invalid:\n  - ${problems.join("\n  - ")}`);
     }
@@ -102,7 +102,7 @@ export function readValidPolicyPackConfig(file: string): PolicyPackConfigFile {
 }
 
 /** Each policy's settings with its level among them, as Configure takes them. */
-export function configureRequest(config: PackConfig): Record<string, Record<string, unknown>> {
+export function settingsWithLevels(config: PackConfig): Record<string, Record<string, unknown>> {
     return Object.fromEntries(Object.entries(config).map(([name, entry]) =>
         [name, { ...entry.properties, ...(entry.enforcementLevel !== undefined ? { enforcementLevel: entry.enforcementLevel } : {}) }]));
 }

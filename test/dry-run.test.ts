@@ -8,7 +8,7 @@ import { renderPolicyDocument, simulateDataSource } from "../cli/dry-run/data-so
 import { asAnalyzerSees, describeProgramError } from "../cli/dry-run/program-host";
 import { loadProject, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
 import { UsageError } from "../cli/main";
-import { configureRequest, parsePolicyPackConfig, reconcilePolicyPackConfig } from "../cli/policy-config";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels } from "../cli/policy-config";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 const STACK_URN = "urn:pulumi:dev::shop::pulumi:pulumi:Stack::shop-dev";
@@ -252,7 +252,7 @@ describe("dry run", () => {
         });
 
         it("hands Configure each policy's settings with its level among them, when it has one", () => {
-            assert.deepEqual(configureRequest({ a: { enforcementLevel: "advisory", properties: { x: 1 } }, b: { properties: { y: true } } }), {
+            assert.deepEqual(settingsWithLevels({ a: { enforcementLevel: "advisory", properties: { x: 1 } }, b: { properties: { y: true } } }), {
                 a: { x: 1, enforcementLevel: "advisory" },
                 b: { y: true },
             });
