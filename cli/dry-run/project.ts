@@ -29,7 +29,7 @@ export interface ProgramProject {
 export class ProgramError extends Error {}
 
 export const PROJECT_FILE = "Pulumi.yaml";
-export const DEFAULT_POLICY_CONFIG = "policy-config.json";
+const DEFAULT_POLICY_CONFIG = "policy-config.json";
 const DEFAULT_STACK = "dev";
 // Stand-in for a `secure:` config value, which only the stack's secrets provider can decrypt.
 export const SECURE_PLACEHOLDER = "[secret]";

@@ -7,7 +7,7 @@
 export type Segment = string | number;
 
 /** A pattern segment `*` (written `[*]` or `.*`) matches any key or index. */
-export const ANY = "*";
+const ANY = "*";
 
 const BARE_KEY = /^[A-Za-z0-9_]+$/;
 

@@ -185,7 +185,7 @@ function* checkPeriod(slot: Slot, config: RetentionConfig): Iterable<Finding> {
 }
 
 /** Checks one default retention block: a mode that is allowed and exactly one period, long enough. */
-export function* checkRetention(slot: Slot, config: RetentionConfig): Iterable<Finding> {
+function* checkRetention(slot: Slot, config: RetentionConfig): Iterable<Finding> {
     if (isUnknown(slot.value)) {
         yield unknownAtPreview(slot.path);
     } else if (!isSet(slot.value)) {

@@ -24,22 +24,6 @@ export function isUnknown(value: unknown): boolean {
     return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
 }
 
-/** True when the value, or anything nested in it, is unknown at preview. */
-export function containsUnknown(value: unknown, depth = 0): boolean {
-    if (isUnknown(value)) {
-        return true;
-    }
-    if (depth > 64 || value === null || typeof value !== "object") {
-        return false;
-    }
-    for (const child of Object.values(value as Record<string, unknown>)) {
-        if (containsUnknown(child, depth + 1)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // The SDK proxy hands back its target for this key; reading through the target avoids one proxy
 // allocation per property read and lets rules see unknown sentinels instead of exceptions.
 const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
