@@ -15,6 +15,7 @@ import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
+import { urnParts } from "../rules/lib/lock";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -34,7 +35,7 @@ export interface DryRunOptions {
 }
 
 /** The installed pack: the package this command belongs to. */
-export function packRoot(): string {
+function packRoot(): string {
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
         const file = path.join(dir, "package.json");
         if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string }).name === "immutable-guard") {
@@ -138,7 +139,8 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         if (!level) {
             continue;
         }
-        const name = resource?.name ?? urn.split("::").pop() ?? urn;
+        const parts = urnParts(urn);
+        const name = resource?.name ?? parts?.name ?? urn;
         const at = sources.declaration(name);
         const propertyPath = paths.get([diagnostic.policyName, urn, diagnostic.message].join("\u0000"));
         base.violations.push({
@@ -146,7 +148,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
             level,
             urn,
             name,
-            type: resource?.type ?? urn.split("::")[2]?.split("$").pop() ?? "",
+            type: resource?.type ?? parts?.type ?? "",
             ...(propertyPath ? { path: propertyPath } : {}),
             message: diagnostic.message,
             location: { file: displayPath(at.file), line: at.line },
