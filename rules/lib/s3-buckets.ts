@@ -1,7 +1,7 @@
 import { describeValue, forceDestroyFindings, quote, unknownAtPreview } from "./findings";
 import { isJsonObject } from "./json-property";
 import type { Finding, Props } from "./policy";
-import { DAYS_PER_YEAR, RETENTION_MODES, suggestedMode, type RetentionConfig } from "./retention";
+import { belowMinimum, DAYS_PER_YEAR, RETENTION_MODES, suggestedMode, type RetentionConfig } from "./retention";
 import { isUnknown } from "./unknowns";
 
 export type S3Kind = "bucket" | "lock" | "versioning";
@@ -176,11 +176,7 @@ function* checkPeriod(slot: Slot, config: RetentionConfig): Iterable<Finding> {
     const inDays = unit === "days" ? value : value * DAYS_PER_YEAR;
     if (inDays < config.minRetentionDays) {
         const fix = unit === "days" ? `days: ${config.minRetentionDays}` : `years: ${Math.ceil(config.minRetentionDays / DAYS_PER_YEAR)}`;
-        yield {
-            path: period.path,
-            message: `is ${value}${unit === "years" ? ` (${inDays} days)` : ""}, below the minimum of ${config.minRetentionDays} days ` +
-                `this pack requires (minRetentionDays); set \`${fix}\`.`,
-        };
+        yield { path: period.path, message: belowMinimum(`${value}${unit === "years" ? ` (${inDays} days)` : ""}`, config, fix) };
     }
 }
 
