@@ -14,7 +14,8 @@ import { parseCommandLine, UsageError } from "./main";
 import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
-import { readPolicyPackConfig, reconcilePolicyPackConfig, type PackConfig } from "./policy-config";
+import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
+import { urnParts } from "../rules/lib/lock";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -34,7 +35,7 @@ export interface DryRunOptions {
 }
 
 /** The installed pack: the package this command belongs to. */
-export function packRoot(): string {
+function packRoot(): string {
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
         const file = path.join(dir, "package.json");
         if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string }).name === "immutable-guard") {
@@ -91,7 +92,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
     } else if (project.policyConfigFile) {
         base.config = displayPath(project.policyConfigFile);
         try {
-            config = readPolicyPackConfig(project.policyConfigFile);
+            config = readPolicyPackConfig(project.policyConfigFile).config;
         } catch (e) {
             return { ...base, error: (e as Error).message };
         }
@@ -110,8 +111,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         tags: { "pulumi:project": project.project, "pulumi:runtime": "nodejs", ...(project.description ? { "pulumi:description": project.description } : {}) },
     });
     try {
-        await pack.configure(Object.fromEntries(Object.entries(reconciled.config).map(([name, entry]) =>
-            [name, { ...entry.properties, enforcementLevel: entry.enforcementLevel }])));
+        await pack.configure(settingsWithLevels(reconciled.config));
     } catch (e) {
         return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
     }
@@ -139,7 +139,8 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         if (!level) {
             continue;
         }
-        const name = resource?.name ?? urn.split("::").pop() ?? urn;
+        const parts = urnParts(urn);
+        const name = resource?.name ?? parts?.name ?? urn;
         const at = sources.declaration(name);
         const propertyPath = paths.get([diagnostic.policyName, urn, diagnostic.message].join("\u0000"));
         base.violations.push({
@@ -147,7 +148,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
             level,
             urn,
             name,
-            type: resource?.type ?? urn.split("::")[2]?.split("$").pop() ?? "",
+            type: resource?.type ?? parts?.type ?? "",
             ...(propertyPath ? { path: propertyPath } : {}),
             message: diagnostic.message,
             location: { file: displayPath(at.file), line: at.line },
@@ -182,7 +183,7 @@ function failedStack(dir: string, error: string, project?: ProgramProject): Stac
 }
 
 export async function dryRun(options: DryRunOptions): Promise<Report> {
-    const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config) } : undefined;
+    const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
     const loaded = loadPrograms(programDirectories(options.programs), options.stack);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
     const packDir = packRoot();

@@ -1,36 +1,8 @@
 import * as fs from "fs";
-import { parseArgs } from "util";
-import { policies } from "../rules";
-import { configProblems } from "../rules/lib/config-validation";
-import { ConfigError, type Props } from "../rules/lib/policy";
+import { notJsonReason } from "../rules/lib/json-property";
 import { UsageError } from "./main";
 
-/** What the commands are given: arguments, input files, policy-pack configs; every problem is a UsageError. */
-
-type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
-
-export function parseOptions<T extends OptionSpec>(args: string[], options: T) {
-    try {
-        return parseArgs({ args, options, allowPositionals: true, strict: true });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-}
-
-/** Runs a reader of config values, turning its ConfigError into a UsageError that says where the value came from. */
-export function fromConfig<T>(where: string, read: () => T): T {
-    try {
-        return read();
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            throw new UsageError(`${where}${e.message}`);
-        }
-        throw e;
-    }
-}
-
-/** A policy-pack config as `--policy-pack-config` takes it: per policy, a level or an object of settings. */
-export type PackConfig = Record<string, unknown>;
+/** The files the commands are given; every problem reading them is a UsageError. */
 
 /** Reads a whole file or, for `-`, standard input. */
 export function readInput(file: string, what: string): string {
@@ -47,35 +19,6 @@ export function parseJson(text: string, what: string): unknown {
     try {
         return JSON.parse(text);
     } catch (e) {
-        const position = /position (\d+)/.exec(String((e as Error).message))?.[1];
-        throw new UsageError(`${what} is not valid JSON${position ? ` (error at character ${position})` : text.trim() === "" ? " (it is empty)" : ""}`);
+        throw new UsageError(`${what} is ${text.trim() === "" ? "not valid JSON (it is empty)" : notJsonReason(e)}`);
     }
-}
-
-/** Reads a policy-pack config file and checks it against the pack's schemas, as Configure does. */
-export function readPackConfig(file: string): PackConfig {
-    const document = parseJson(readInput(file, "the config"), `--config ${file}`);
-    if (document === null || typeof document !== "object" || Array.isArray(document)) {
-        throw new UsageError(`--config ${file} must be a JSON object of settings by policy name`);
-    }
-    const config = document as PackConfig;
-    const objects: Record<string, Props> = {};
-    for (const [name, value] of Object.entries(config)) {
-        objects[name] = typeof value === "string" ? { enforcementLevel: value } : (value as Props);
-    }
-    const problems = configProblems(policies, objects as Record<string, Record<string, unknown>>);
-    if (problems.length > 0) {
-        throw new UsageError(`--config ${file} is invalid:\n  - ${problems.join("\n  - ")}`);
-    }
-    return config;
-}
-
-/** The settings of one policy (without its level), whether the config gives an object or just a level. */
-export function policySettings(config: PackConfig, name: string): Props {
-    const value = config[name];
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        return {};
-    }
-    const { enforcementLevel: _level, ...settings } = value as Props;
-    return settings;
 }

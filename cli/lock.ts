@@ -5,8 +5,9 @@ import { DEFAULT_FLAG_RULES, FLAG_RULES_POLICY, flagOf, readFlagRules, type Flag
 import { LOCK_VERSION, lockEntry, lockIn, Opaque, readLock, SecretValue, sortedRecord, type Lock, type LockEntry, type ParsedLock } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
-import { EXIT_OK, UsageError } from "./main";
-import { fromConfig, parseJson, parseOptions, policySettings, readInput, readPackConfig, type PackConfig } from "./input";
+import { parseJson, readInput } from "./input";
+import { EXIT_OK, parseCommandLine, UsageError } from "./main";
+import { fromConfig, readValidPolicyPackConfig, type PackConfig } from "./policy-config";
 import { parseStackExport, type StackExport } from "./stack-export";
 
 /**
@@ -42,7 +43,7 @@ function configured(config: PackConfig | undefined, file: string | undefined): {
     if (!config) {
         return { rules: DEFAULT_FLAG_RULES };
     }
-    const settings = policySettings(config, FLAG_RULES_POLICY);
+    const settings = config[FLAG_RULES_POLICY]?.properties ?? {};
     return fromConfig(`--config ${file}: ${FLAG_RULES_POLICY}.`, () =>
         ({ rules: readFlagRules(settings), previous: settings.lock !== undefined ? readLock(settings.lock) : undefined }));
 }
@@ -93,19 +94,19 @@ export function buildLock(exported: StackExport, rules: FlagRules, salt: string)
 }
 
 async function makeLock(args: string[]): Promise<number> {
-    const { values, positionals } = parseOptions(args, { out: { type: "string", short: "o" }, config: { type: "string", short: "c" } });
+    const { values, positionals } = parseCommandLine(args, { out: { type: "string", short: "o" }, config: { type: "string", short: "c" } });
     if (positionals.length !== 1) {
         throw new UsageError("expected one stack export file (or - for standard input): immutable-guard lock <stack-export.json> [--out file] [--config file]");
     }
     const [source] = positionals;
-    const config = values.config !== undefined ? readPackConfig(values.config) : undefined;
-    const { rules, previous } = configured(config, values.config);
+    const given = values.config !== undefined ? readValidPolicyPackConfig(values.config) : undefined;
+    const { rules, previous } = configured(given?.config, values.config);
     const what = source === "-" ? "standard input" : source;
     const exported = parseStackExport(parseJson(readInput(source, "the stack export"), what), what);
 
     // Keeping the salt of the lock being replaced keeps unchanged fingerprints unchanged, so `lock diff` can compare.
     const { lock, warnings, unverifiable } = buildLock(exported, rules, previous?.lock.salt ?? newSalt());
-    const output: PackConfig = { ...(config ?? {}) };
+    const output: Props = { ...given?.document };
     const existing = output[FLAG_RULES_POLICY];
     const settings: Props = existing !== null && typeof existing === "object" ? { ...(existing as Props) }
         : typeof existing === "string" ? { enforcementLevel: existing } : {};
@@ -173,7 +174,7 @@ function changedPaths(before: LockEntry, after: LockEntry): string[] {
 }
 
 async function diffLocks(args: string[]): Promise<number> {
-    const { positionals } = parseOptions(args, {});
+    const { positionals } = parseCommandLine(args, {});
     if (positionals.length !== 2) {
         throw new UsageError("expected two locks: immutable-guard lock diff <old> <new>");
     }

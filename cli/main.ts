@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "util";
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
-export const EXIT_USAGE = 2;
+const EXIT_USAGE = 2;
 
 /** Thrown for bad arguments or unreadable input: printed without a stack trace, exit 2. */
 export class UsageError extends Error {}

@@ -5,8 +5,9 @@ import { isJsonObject } from "../rules/lib/json-property";
 import { urnParts } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { isAtOrBelow, parsePath } from "../rules/lib/property-path";
-import { fromConfig, parseJson, parseOptions, policySettings, readInput, readPackConfig } from "./input";
-import { EXIT_OK, EXIT_VIOLATION, UsageError } from "./main";
+import { parseJson, readInput } from "./input";
+import { EXIT_OK, EXIT_VIOLATION, parseCommandLine, UsageError } from "./main";
+import { fromConfig, readValidPolicyPackConfig } from "./policy-config";
 
 /**
  * `immutable-guard plan-check <preview.json|-> [--config file]`: the engine's own plan is exact where the
@@ -74,12 +75,12 @@ function touchedPaths(step: PreviewStep): string[] {
 }
 
 export async function run(args: string[]): Promise<number> {
-    const { values, positionals } = parseOptions(args, { config: { type: "string", short: "c" } });
+    const { values, positionals } = parseCommandLine(args, { config: { type: "string", short: "c" } });
     if (positionals.length !== 1) {
         throw new UsageError("expected one file (or - for standard input): immutable-guard plan-check <preview.json> [--config file]");
     }
     const [source] = positionals;
-    const settings = values.config !== undefined ? policySettings(readPackConfig(values.config), FLAG_RULES_POLICY) : {};
+    const settings = values.config !== undefined ? readValidPolicyPackConfig(values.config).config[FLAG_RULES_POLICY]?.properties ?? {} : {};
     const { rules, ignore } = fromConfig(`--config ${values.config}: ${FLAG_RULES_POLICY}.`, () =>
         ({ rules: readFlagRules(settings), ignore: readIgnoredProperties(settings.ignoreProperties) }));
     const { exemptions } = parseExemptions(settings.exemptions);

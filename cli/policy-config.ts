@@ -1,5 +1,9 @@
 import * as fs from "fs";
+import { configProblems } from "../rules/lib/config-validation";
+import { isJsonObject } from "../rules/lib/json-property";
+import { ConfigError } from "../rules/lib/policy";
 import type { Level, PolicyConfigEntry, PolicyDescription } from "./analyzer-client";
+import { parseJson } from "./input";
 import { UsageError } from "./main";
 
 /**
@@ -10,31 +14,33 @@ import { UsageError } from "./main";
 
 export type PackConfig = Record<string, PolicyConfigEntry>;
 
+/** A config file as read: its entries, and its object as written, for a command that writes it back changed. */
+export interface PolicyPackConfigFile {
+    document: Record<string, unknown>;
+    config: PackConfig;
+}
+
 const LEVELS: readonly Level[] = ["advisory", "mandatory", "remediate", "disabled"];
 
 function isLevel(value: unknown): value is Level {
     return typeof value === "string" && (LEVELS as readonly string[]).includes(value);
 }
 
-/**
- * Reads a config file: each key is a policy name (or `all`) whose value is an enforcement level
- * or an object of settings that may include `enforcementLevel`.
- */
-export function parsePolicyPackConfig(text: string, source: string): PackConfig {
+function readDocument(text: string, source: string): Record<string, unknown> {
+    // As the CLI does: an empty file is no config at all.
     if (text.trim() === "") {
         return {};
     }
-    let raw: unknown;
-    try {
-        raw = JSON.parse(text);
-    } catch (e) {
-        throw new UsageError(`${source} is not valid JSON (${(e as Error).message})`);
-    }
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    const raw = parseJson(text, source);
+    if (!isJsonObject(raw)) {
         throw new UsageError(`${source} must hold a JSON object keyed by policy name`);
     }
+    return raw;
+}
+
+function entriesOf(document: Record<string, unknown>, source: string): PackConfig {
     const config: PackConfig = {};
-    for (const [policy, value] of Object.entries(raw as Record<string, unknown>)) {
+    for (const [policy, value] of Object.entries(document)) {
         if (policy === "environments") {
             // Pulumi ESC environment references: resolved by Pulumi Cloud, not by a local run.
             continue;
@@ -44,8 +50,8 @@ export function parsePolicyPackConfig(text: string, source: string): PackConfig 
                 throw new UsageError(`${source}: "${value}" is not a valid enforcement level for "${policy}" (${LEVELS.join(", ")})`);
             }
             config[policy] = { enforcementLevel: value, properties: {} };
-        } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-            const { enforcementLevel, ...properties } = value as Record<string, unknown>;
+        } else if (isJsonObject(value)) {
+            const { enforcementLevel, ...properties } = value;
             if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) {
                 throw new UsageError(`${source}: ${JSON.stringify(enforcementLevel)} is not a valid enforcementLevel for "${policy}" (${LEVELS.join(", ")})`);
             }
@@ -60,14 +66,57 @@ export function parsePolicyPackConfig(text: string, source: string): PackConfig 
     return config;
 }
 
-export function readPolicyPackConfig(file: string): PackConfig {
+/**
+ * Reads a config file's text: each key is a policy name (or `all`) whose value is an enforcement
+ * level or an object of settings that may include `enforcementLevel`.
+ */
+export function parsePolicyPackConfig(text: string, source: string): PackConfig {
+    return entriesOf(readDocument(text, source), source);
+}
+
+/** Reads a config file or, for `-`, standard input. */
+export function readPolicyPackConfig(file: string): PolicyPackConfigFile {
     let text: string;
     try {
-        text = fs.readFileSync(file, "utf8");
+        text = fs.readFileSync(file === "-" ? 0 : file, "utf8");
     } catch (e) {
         throw new UsageError(`cannot read policy config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    return parsePolicyPackConfig(text, file);
+    const document = readDocument(text, file);
+    return { document, config: entriesOf(document, file) };
+}
+
+/**
+ * For a command that applies `--config` without starting the pack (lock, plan-check): also refuses
+ * what the pack's Configure would refuse, so a misspelt key fails there as it would in a preview.
+ */
+export function readValidPolicyPackConfig(file: string): PolicyPackConfigFile {
+    const read = readPolicyPackConfig(file);
+    // Loaded here, not at start-up: the dry run and report read configs too but never run the rules in this process.
+    const { policies } = require("../rules") as typeof import("../rules");
+    const problems = configProblems(policies, settingsWithLevels(read.config));
+    if (problems.length > 0) {
+        throw new UsageError(`--config ${file} is invalid:\n  - ${problems.join("\n  - ")}`);
+    }
+    return read;
+}
+
+/** Each policy's settings with its level among them, as Configure takes them. */
+export function settingsWithLevels(config: PackConfig): Record<string, Record<string, unknown>> {
+    return Object.fromEntries(Object.entries(config).map(([name, entry]) =>
+        [name, { ...entry.properties, ...(entry.enforcementLevel !== undefined ? { enforcementLevel: entry.enforcementLevel } : {}) }]));
+}
+
+/** Runs a reader of config values, turning its ConfigError into a UsageError that says where the value came from. */
+export function fromConfig<T>(where: string, read: () => T): T {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            throw new UsageError(`${where}${e.message}`);
+        }
+        throw e;
+    }
 }
 
 function applyConfig(result: PackConfig, given: PackConfig): PackConfig {

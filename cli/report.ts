@@ -8,15 +8,16 @@ import { displayPath, loadProject, PROJECT_FILE, ProgramError, type ProgramProje
 import { parseCommandLine, UsageError } from "./main";
 import { finishReport, REPORT_SCHEMA_VERSION, type PolicyMetadata, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
+import { urnParts } from "../rules/lib/lock";
 import type { Diagnostic } from "../rules/lib/policy";
 import { parseFormat, writeReport } from "./output/write";
 
 /** One line of the report file, as rules/lib/policy.ts writes it. */
-export type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string };
+type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string };
 
 const STRING_FIELDS = ["policyPack", "policyPackVersion", "policyName", "urn", "name", "type", "path", "message"] as const;
 
-export function parseReportFile(text: string, source: string): ReportFileLine[] {
+function parseReportFile(text: string, source: string): ReportFileLine[] {
     const lines: ReportFileLine[] = [];
     text.split("\n").forEach((raw, i) => {
         if (raw.trim() === "") {
@@ -36,12 +37,6 @@ export function parseReportFile(text: string, source: string): ReportFileLine[] 
         lines.push(record as unknown as ReportFileLine);
     });
     return lines;
-}
-
-/** `urn:pulumi:<stack>::<project>::<type>::<name>` */
-function stackOf(urn: string): { stack: string; project: string } {
-    const [stack = "", project = ""] = urn.replace(/^urn:pulumi:/, "").split("::");
-    return { stack, project };
 }
 
 async function installedPolicies(): Promise<{ version: string; policies: PolicyMetadata[] }> {
@@ -72,7 +67,7 @@ function loadPrograms(dirs: readonly string[]): ProgramProject[] {
     });
 }
 
-export async function buildReport(lines: readonly ReportFileLine[], programs: readonly ProgramProject[], options: { softFail?: boolean } = {}): Promise<Report> {
+async function buildReport(lines: readonly ReportFileLine[], programs: readonly ProgramProject[], options: { softFail?: boolean } = {}): Promise<Report> {
     const installed = await installedPolicies();
     const seen = new Set<string>();
     const stacks = new Map<string, StackReport>();
@@ -84,7 +79,7 @@ export async function buildReport(lines: readonly ReportFileLine[], programs: re
             continue;
         }
         seen.add(key);
-        const { stack, project } = stackOf(line.urn);
+        const { stack, project } = urnParts(line.urn) ?? { stack: "", project: "" };
         const id = `${project}\u0000${stack}`;
         let entry = stacks.get(id);
         if (!entry) {

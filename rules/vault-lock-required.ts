@@ -10,7 +10,7 @@ import {
     type StackFinding,
     type StackRule,
 } from "./lib/policy";
-import { readRetentionConfig, retentionConfigSchema, suggestedMode, type RetentionConfig } from "./lib/retention";
+import { belowMinimum, readRetentionConfig, retentionConfigSchema, suggestedMode, type RetentionConfig } from "./lib/retention";
 import { isUnknown } from "./lib/unknowns";
 
 /** A kind of vault that needs a separate lock resource in the same stack, and how that lock names it. */
@@ -42,7 +42,7 @@ function* minRetention(path: string, value: unknown, config: RetentionConfig): I
     } else if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
         yield { path, message: `is ${typeof value === "number" ? value : describeValue(value)}; it must be a positive whole number of days.` };
     } else if (value < config.minRetentionDays) {
-        yield { path, message: `is ${value}, below the minimum of ${config.minRetentionDays} days this pack requires (minRetentionDays); set \`minRetentionDays: ${config.minRetentionDays}\`.` };
+        yield { path, message: belowMinimum(String(value), config, `minRetentionDays: ${config.minRetentionDays}`) };
     }
 }
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { containerImageDigestRequired as policy } from "../rules/container-image-digest-required";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
-import { advisory, mandatory, runResourcePolicy } from "./lib/harness";
+import { advisory, mandatory, runResourcePolicy, theOnly } from "./lib/harness";
 import { clone, DIGEST, fixture } from "./lib/fixtures";
 
 const load = (name: string) => fixture("container-image-digest-required", name);
@@ -27,8 +27,7 @@ describe("container-image-digest-required", () => {
         });
 
         it("rejects an ephemeral container with neither tag nor digest", async () => {
-            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("pod-ephemeral-container-no-tag")));
-            assert.equal(rest.length, 0);
+            const finding = theOnly(mandatory(await runResourcePolicy(policy, load("pod-ephemeral-container-no-tag"))));
             assert.match(finding.message, /^spec\.ephemeralContainers\[0\]\.image/);
             assert.match(finding.message, /has no tag and no digest/);
         });
@@ -184,8 +183,7 @@ describe("container-image-digest-required", () => {
     describe("allowedRegistries", () => {
         it("rejects a pinned image from a registry outside the list", async () => {
             const config = { allowedRegistries: ["123456789012.dkr.ecr.eu-west-1.amazonaws.com"] };
-            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("deployment-pinned"), config));
-            assert.equal(rest.length, 0);
+            const finding = theOnly(mandatory(await runResourcePolicy(policy, load("deployment-pinned"), config)));
             assert.match(finding.message, /containers\[0\]\.image .*outside the allowed registries/);
         });
 

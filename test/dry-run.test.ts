@@ -8,7 +8,8 @@ import { renderPolicyDocument, simulateDataSource } from "../cli/dry-run/data-so
 import { asAnalyzerSees, describeProgramError } from "../cli/dry-run/program-host";
 import { loadProject, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
 import { UsageError } from "../cli/main";
-import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../cli/policy-config";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels } from "../cli/policy-config";
+import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 const STACK_URN = "urn:pulumi:dev::shop::pulumi:pulumi:Stack::shop-dev";
 
@@ -121,7 +122,7 @@ describe("dry run", () => {
 
         it("gives a resource the explicit provider it names, with that provider's inputs", () => {
             const provider = registered("pulumi:providers:kubernetes", "legacy-cluster", { properties: { enableConfigMapMutable: "true" } });
-            const configMap = registered("kubernetes:core/v1:ConfigMap", "routing", { provider: `${provider.urn}::04da6b54-80e4-46f7-96ec-b56ff0331ba9` });
+            const configMap = registered("kubernetes:core/v1:ConfigMap", "routing", { provider: `${provider.urn}::${UNKNOWN_STRING}` });
             const stack = analyzedStack([provider, configMap], { project: "shop", stack: "dev", config: {}, secretKeys: [] });
             assert.deepEqual(stack.resources.map((r) => r.name), ["legacy-cluster", "routing"]);
             assert.deepEqual(stack.resources[1].provider, { type: provider.type, urn: provider.urn, name: "legacy-cluster", properties: { enableConfigMapMutable: "true" } });
@@ -239,6 +240,22 @@ describe("dry run", () => {
             assert.throws(() => parsePolicyPackConfig('{"a": "strict"}', "f.json"), /"strict" is not a valid enforcement level/);
             assert.throws(() => parsePolicyPackConfig("[1]", "f.json"), UsageError);
             assert.throws(() => parsePolicyPackConfig("{", "f.json"), /f\.json is not valid JSON/);
+        });
+
+        it("never quotes the text of a config that is not JSON", () => {
+            assert.throws(() => parsePolicyPackConfig('{"a": {"token": "s3cr3t', "f.json"), (e: Error) => /^f\.json is not valid JSON/.test(e.message) && !e.message.includes("s3cr3t"));
+        });
+
+        it("takes an empty file as no config and leaves Pulumi ESC environments to Pulumi Cloud", () => {
+            assert.deepEqual(parsePolicyPackConfig(" \n", "f.json"), {});
+            assert.deepEqual(parsePolicyPackConfig('{"environments": ["acme/policy"], "a": "advisory"}', "f.json"), { a: { enforcementLevel: "advisory", properties: {} } });
+        });
+
+        it("hands Configure each policy's settings with its level among them, when it has one", () => {
+            assert.deepEqual(settingsWithLevels({ a: { enforcementLevel: "advisory", properties: { x: 1 } }, b: { properties: { y: true } } }), {
+                a: { x: 1, enforcementLevel: "advisory" },
+                b: { y: true },
+            });
         });
 
         it("gives every policy its schema defaults and level, then applies `all` and each policy's settings", () => {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { ecrImageTagsImmutable as policy } from "../rules/ecr-image-tags-immutable";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { clone, fixture } from "./lib/fixtures";
-import { advisory, mandatory, runResourcePolicy } from "./lib/harness";
+import { advisory, mandatory, runResourcePolicy, theOnly } from "./lib/harness";
 
 const load = (name: string) => fixture("ecr-image-tags-immutable", name);
 
@@ -12,8 +12,7 @@ describe("ecr-image-tags-immutable", () => {
     });
 
     it("rejects a repository left at the provider's default MUTABLE", async () => {
-        const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("repository-mutable-by-default")));
-        assert.equal(rest.length, 0);
+        const finding = theOnly(mandatory(await runResourcePolicy(policy, load("repository-mutable-by-default"))));
         assert.match(finding.message, /^imageTagMutability of reporter \(aws:ecr\/repository:Repository\): is "MUTABLE", so any tag can be moved/);
         assert.match(finding.message, /set `imageTagMutability: "IMMUTABLE"`/);
     });
@@ -38,8 +37,7 @@ describe("ecr-image-tags-immutable", () => {
     });
 
     it("reports only the filters that are not allowed", async () => {
-        const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("repository-immutable-except-latest"), { allowedExclusionFilters: ["latest"] }));
-        assert.equal(rest.length, 0);
+        const finding = theOnly(mandatory(await runResourcePolicy(policy, load("repository-immutable-except-latest"), { allowedExclusionFilters: ["latest"] })));
         assert.match(finding.message, /ExclusionFilters\[1\]\.filter of web .*"dev-\*".*allowedExclusionFilters \("latest"\)/);
     });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { readPolicyDocument, statementName, type PolicyDocumentRead, type Statement } from "../rules/lib/iam-document";
-import { UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { UNKNOWN_OBJECT, UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 const UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
 
@@ -110,7 +110,7 @@ describe("iam-document", () => {
         });
 
         it("reports an unknown statement as an unknown problem, not a pass", () => {
-            const doc = document(readPolicyDocument({ Statement: [{ Action: "s3:GetObject" }, "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"] }));
+            const doc = document(readPolicyDocument({ Statement: [{ Action: "s3:GetObject" }, UNKNOWN_OBJECT] }));
             assert.equal(doc.statements.length, 1);
             assert.deepEqual(doc.problems, [{ path: "Statement[1]", reason: "the statement is not known until the resources it depends on exist", unknown: true }]);
         });

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import { kubernetesConfigImmutable as policy } from "../rules/kubernetes-config-immutable";
 import { setPackFlagRules } from "../rules/lib/flagging";
-import { UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { UNKNOWN_BOOLEAN, UNKNOWN_OBJECT, UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { clone, fixture } from "./lib/fixtures";
-import { advisory, mandatory, runResourcePolicy } from "./lib/harness";
+import { advisory, mandatory, runResourcePolicy, theOnly } from "./lib/harness";
 
 const load = (name: string) => fixture("kubernetes-config-immutable", name);
 const SECRET_DATA = /s3cr3t-pw-7781|new-cart=on|pay\.internal/;
@@ -45,8 +45,7 @@ describe("kubernetes-config-immutable", () => {
     it("rejects a provider with enableConfigMapMutable set as a boolean in stack config", async () => {
         const f = clone(load("configmap-flagged-immutable"));
         f.provider = { type: "pulumi:providers:kubernetes", name: "default_4_34_2", props: { enableConfigMapMutable: true } };
-        const [finding, ...rest] = mandatory(await runResourcePolicy(policy, f));
-        assert.equal(rest.length, 0);
+        const finding = theOnly(mandatory(await runResourcePolicy(policy, f)));
         assert.match(finding.message, /^provider of checkout-config .*is default_4_34_2, which sets enableConfigMapMutable: true/);
     });
 
@@ -77,7 +76,7 @@ describe("kubernetes-config-immutable", () => {
 
     it("makes its findings advisory while the labels are unknown at preview", async () => {
         const f = clone(load("secret-flagged-mutable"));
-        (f.props.metadata as { labels: unknown }).labels = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+        (f.props.metadata as { labels: unknown }).labels = UNKNOWN_OBJECT;
         const reported = await runResourcePolicy(policy, f);
         assert.deepEqual(reported.map((r) => r.level), ["advisory", "advisory"]);
         assert.match(reported[0].message, /flagged immutable, which depends on its metadata\.labels/);
@@ -85,7 +84,7 @@ describe("kubernetes-config-immutable", () => {
 
     it("reports immutable and the provider switch unknown at preview as advisory", async () => {
         const f = clone(load("secret-flagged-mutable"));
-        f.props.immutable = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
+        f.props.immutable = UNKNOWN_BOOLEAN;
         f.provider!.props.enableSecretMutable = UNKNOWN_STRING;
         const reported = await runResourcePolicy(policy, f);
         assert.equal(mandatory(reported).length, 0);

@@ -128,6 +128,29 @@ describe("immutable-guard lock", () => {
         assert.deepEqual(second.config["container-image-digest-required"], { allowedRegistries: ["ghcr.io/acme"] });
     });
 
+    it("reads --config as the Pulumi CLI reads --policy-pack-config and writes back what it does not use as written", async () => {
+        const dir = tempDir();
+        const written = {
+            environments: ["acme/policy-settings"],
+            all: "advisory",
+            "container-image-digest-required": "disabled",
+            "ecr-image-tags-immutable": {},
+        };
+        const { config } = await lockTo(dir, exportPath("aws-prod-show-secrets"), ["--config", writeJson(dir, "policy-config.json", written)]);
+        const { [POLICY]: locked, ...rest } = config as Record<string, unknown>;
+        assert.deepEqual(rest, written);
+        assert.equal(Object.keys((locked as { lock: Lock }).lock.resources).length, 3);
+    });
+
+    it("takes an empty --config as no config, as the Pulumi CLI does", async () => {
+        const dir = tempDir();
+        const configFile = path.join(dir, "empty.json");
+        fs.writeFileSync(configFile, "\n");
+        const { config } = await lockTo(dir, exportPath("aws-prod-show-secrets"), ["--config", configFile]);
+        assert.deepEqual(Object.keys(config), [POLICY]);
+        assert.equal(Object.keys(config[POLICY].lock.resources).length, 3);
+    });
+
     it("draws a new salt for each new lock", async () => {
         const dir = tempDir();
         const a = (await lockTo(dir, exportPath("aws-prod-show-secrets"))).config[POLICY].lock;
@@ -215,6 +238,24 @@ describe("immutable-guard lock", () => {
             assert.match(result.stderr, /immutable-no-in-place-update\.tagkey is not a known setting/);
         });
 
+        it("refuses a --config whose level is not one the CLI knows, naming the policy", async () => {
+            const dir = tempDir();
+            const configFile = writeJson(dir, "policy-config.json", { [POLICY]: { enforcementLevel: "strict" } });
+            const result = await runCommand(["lock", exportPath("aws-prod-show-secrets"), "--config", configFile]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /: "strict" is not a valid enforcementLevel for "immutable-no-in-place-update" \(advisory, mandatory, remediate, disabled\)/);
+        });
+
+        it("refuses a --config that is not JSON without quoting it", async () => {
+            const dir = tempDir();
+            const configFile = path.join(dir, "policy-config.json");
+            fs.writeFileSync(configFile, '{"immutable-no-in-place-update": {"tagValue": "s3cr3t-value}');
+            const result = await runCommand(["lock", exportPath("aws-prod-show-secrets"), "--config", configFile]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /policy-config\.json is not valid JSON/);
+            assert.doesNotMatch(result.stderr, /s3cr3t/);
+        });
+
         it("refuses a resource without a URN", async () => {
             const document = clone(loadExport("aws-prod-show-secrets")) as unknown as { deployment: { resources: Record<string, unknown>[] } };
             delete document.deployment.resources[3].urn;
@@ -226,6 +267,12 @@ describe("immutable-guard lock", () => {
         it("refuses an unknown option and a missing argument", async () => {
             assert.equal((await runCommand(["lock", exportPath("aws-prod-show-secrets"), "--output", "x.json"])).code, 2);
             assert.equal((await runCommand(["lock"])).code, 2);
+        });
+
+        it("names an unknown option and points to --help, as every command does", async () => {
+            const result = await runCommand(["lock", "diff", "a.json", "b.json", "--salt", "x"]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /^immutable-guard lock: Unknown option '--salt'.*; see immutable-guard --help$/m);
         });
     });
 

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { setClock } from "../rules/lib/exemptions";
+import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { runCommand } from "./lib/cli";
 import { clone } from "./lib/fixtures";
 import { AWS, exportPath, KUBERNETES } from "./lib/stack-export";
@@ -109,7 +110,7 @@ describe("immutable-guard plan-check", () => {
     it("passes an update whose new flag is unknown when the old state is not flagged, with a note", async () => {
         const document = readPreview("aws-update-unflagged-role");
         const step = document.steps[1] as { newState: { inputs: Record<string, unknown> } };
-        step.newState.inputs.tags = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        step.newState.inputs.tags = UNKNOWN_STRING;
         const result = await runCommand(["plan-check", writeJson("preview.json", document)]);
         assert.equal(result.code, 0);
         assert.match(result.stdout, /note: .*app-role: passed; its old state is not flagged and whether the update flags it is not known \(tags is unknown\)/);
@@ -141,6 +142,19 @@ describe("immutable-guard plan-check", () => {
                 assert.equal(result.stdout, "");
             });
         }
+
+        it("refuses an unknown option, naming it and pointing to --help", async () => {
+            const result = await runCommand(["plan-check", preview("aws-update-flagged-bucket"), "--json"]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /^immutable-guard plan-check: Unknown option '--json'.*; see immutable-guard --help$/m);
+        });
+
+        it("refuses a --config the pack would refuse, naming the key", async () => {
+            const config = writeJson("policy-config.json", { "immutable-no-in-place-update": { tagvalue: "yes" } });
+            const result = await runCommand(["plan-check", preview("aws-update-flagged-bucket"), "--config", config]);
+            assert.equal(result.code, 2);
+            assert.match(result.stderr, /--config .*policy-config\.json is invalid:\n {2}- immutable-no-in-place-update\.tagvalue is not a known setting/);
+        });
 
         it("refuses a --config with a bad ignored property", async () => {
             const config = writeJson("policy-config.json", {

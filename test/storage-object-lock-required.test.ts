@@ -1,14 +1,11 @@
 import { strict as assert } from "assert";
 import { setPackFlagRules } from "../rules/lib/flagging";
-import { UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { UNKNOWN_BOOLEAN, UNKNOWN_NUMBER, UNKNOWN_OBJECT, UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { storageObjectLockRequired as policy } from "../rules/storage-object-lock-required";
 import { clone, fixture } from "./lib/fixtures";
-import { advisory, mandatory, runResourcePolicy, type Fixture } from "./lib/harness";
+import { advisory, mandatory, runResourcePolicy, theOnly, type Fixture } from "./lib/harness";
 
 const load = (name: string) => fixture("storage-object-lock-required", name);
-const UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
-const UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421";
-const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
 
 function withRetention(f: Fixture, retention: Record<string, unknown>): Fixture {
     const copy = clone(f);
@@ -35,16 +32,14 @@ describe("storage-object-lock-required", () => {
         });
 
         it("rejects forceDestroy, the escape hatch that empties a write-once bucket", async () => {
-            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("bucket-v7-force-destroy")));
-            assert.equal(rest.length, 0);
+            const finding = theOnly(mandatory(await runResourcePolicy(policy, load("bucket-v7-force-destroy"))));
             assert.match(finding.message, /^forceDestroy of evidence \(aws:s3\/bucket:Bucket\): is true/);
             assert.match(finding.message, /bypassing governance-mode retention/);
             assert.match(finding.message, /set `forceDestroy: false`/);
         });
 
         it("rejects inline versioning switched off on a legacy bucket", async () => {
-            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("bucket-v6-legacy-versioning-off")));
-            assert.equal(rest.length, 0);
+            const finding = theOnly(mandatory(await runResourcePolicy(policy, load("bucket-v6-legacy-versioning-off"))));
             assert.match(finding.message, /^versioning\.enabled of ledger \(aws:s3\/bucket:Bucket\): is false/);
             assert.match(finding.message, /object lock needs versioning Enabled/);
         });
@@ -94,8 +89,7 @@ describe("storage-object-lock-required", () => {
         });
 
         it("rejects a BucketObjectLockConfigurationV2 retention without a mode", async () => {
-            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("lock-config-v2-no-mode")));
-            assert.equal(rest.length, 0);
+            const finding = theOnly(mandatory(await runResourcePolicy(policy, load("lock-config-v2-no-mode"))));
             assert.match(finding.message, /^rule\.defaultRetention\.mode of ledger-lock \(aws:s3\/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2\): is not set/);
             assert.match(finding.message, /set `mode: "GOVERNANCE"`/);
         });
@@ -145,8 +139,7 @@ describe("storage-object-lock-required", () => {
         });
 
         it("rejects versioning Suspended with the line that fixes it", async () => {
-            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("versioning-v2-suspended")));
-            assert.equal(rest.length, 0);
+            const finding = theOnly(mandatory(await runResourcePolicy(policy, load("versioning-v2-suspended"))));
             assert.match(finding.message, /^versioningConfiguration\.status of ledger-versioning \(aws:s3\/bucketVersioningV2:BucketVersioningV2\): is "Suspended"/);
             assert.match(finding.message, /set `versioningConfiguration: \{ status: "Enabled" \}`/);
         });
@@ -169,7 +162,7 @@ describe("storage-object-lock-required", () => {
     describe("values unknown at preview", () => {
         it("reports an unknown forceDestroy as advisory", async () => {
             const f = clone(load("bucket-v7-lock-enabled"));
-            f.props.forceDestroy = UNKNOWN_BOOL;
+            f.props.forceDestroy = UNKNOWN_BOOLEAN;
             const reported = await runResourcePolicy(policy, f);
             assert.deepEqual(reported.map((r) => r.level), ["advisory"]);
             assert.match(reported[0].message, /^forceDestroy of audit-logs .*cannot be known during preview; it is checked when `pulumi up` runs/);

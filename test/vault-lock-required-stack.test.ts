@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { setPackFlagRules } from "../rules/lib/flagging";
-import { UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { UNKNOWN_BOOLEAN, UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { vaultLockRequiredStack as policy } from "../rules/vault-lock-required";
 import { clone, fixture } from "./lib/fixtures";
 import { advisory, mandatory, runStackPolicy, urnOf, type Fixture } from "./lib/harness";
@@ -133,7 +133,7 @@ describe("vault-lock-required-stack", () => {
 
         it("reports a completeLock unknown at preview as advisory", async () => {
             const lock = lockedBy(load("glacier-lock-test-mode"), vault, "vaultName");
-            lock.props.completeLock = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
+            lock.props.completeLock = UNKNOWN_BOOLEAN;
             assert.deepEqual((await runStackPolicy(policy, [vault, lock])).map((r) => r.level), ["advisory"]);
         });
     });

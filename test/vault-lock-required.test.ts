@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { vaultLockRequired as policy } from "../rules/vault-lock-required";
 import { clone, fixture } from "./lib/fixtures";
-import { mandatory, runResourcePolicy } from "./lib/harness";
+import { mandatory, runResourcePolicy, theOnly } from "./lib/harness";
 
 const load = (name: string) => fixture("vault-lock-required", name);
 
@@ -12,8 +12,7 @@ describe("vault-lock-required", () => {
     });
 
     it("rejects forceDestroy on a flagged Backup vault", async () => {
-        const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("backup-vault-force-destroy")));
-        assert.equal(rest.length, 0);
+        const finding = theOnly(mandatory(await runResourcePolicy(policy, load("backup-vault-force-destroy"))));
         assert.match(finding.message, /^forceDestroy of evidence-vault \(aws:backup\/vault:Vault\): is true: destroying or replacing it first deletes every recovery point in the vault/);
         assert.match(finding.message, /set `forceDestroy: false`/);
     });

@@ -43,7 +43,7 @@ export type HostResponse =
     | { ok: true; resources: CapturedResource[]; notes: string[] }
     | { ok: false; error: string; notes: string[] };
 
-export const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
+const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 
 function packageOf(type: string): string {
     return type.split(":")[0];

@@ -5,7 +5,7 @@
  * the pack must see the JSON a real preview would produce. Anything else answers with no data.
  */
 
-export const DRY_RUN_ACCOUNT_ID = "123456789012";
+const DRY_RUN_ACCOUNT_ID = "123456789012";
 
 type Inputs = Record<string, unknown>;
 

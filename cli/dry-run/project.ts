@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { isJsonObject } from "../../rules/lib/json-property";
 import { UsageError } from "../main";
 
 /** Everything the dry run needs to know about one Pulumi program directory. */
@@ -28,7 +29,7 @@ export interface ProgramProject {
 export class ProgramError extends Error {}
 
 export const PROJECT_FILE = "Pulumi.yaml";
-export const DEFAULT_POLICY_CONFIG = "policy-config.json";
+const DEFAULT_POLICY_CONFIG = "policy-config.json";
 const DEFAULT_STACK = "dev";
 // Stand-in for a `secure:` config value, which only the stack's secrets provider can decrypt.
 export const SECURE_PLACEHOLDER = "[secret]";
@@ -104,7 +105,7 @@ function stackConfig(dir: string, project: string, projectDoc: Record<string, un
     const projectConfig = projectDoc.config;
     if (projectConfig && typeof projectConfig === "object") {
         for (const [key, spec] of Object.entries(projectConfig as Record<string, unknown>)) {
-            const declared = spec !== null && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, unknown>) : undefined;
+            const declared = isJsonObject(spec) ? spec : undefined;
             const value = declared ? declared.value ?? declared.default : spec;
             if (value !== undefined) {
                 config[qualify(key)] = configValue(value);

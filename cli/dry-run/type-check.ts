@@ -50,7 +50,7 @@ function isWithin(file: string, dir: string): boolean {
     return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
 }
 
-export function checkTargets(request: WorkerRequest): Record<string, string[]> {
+function checkTargets(request: WorkerRequest): Record<string, string[]> {
     const ts = loadTypeScript(request);
     const formatHost: TS.FormatDiagnosticsHost = {
         getCanonicalFileName: (f) => f,

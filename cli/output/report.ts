@@ -81,7 +81,7 @@ export function policyMetadata(policy: PolicyDescription): PolicyMetadata {
 const LEVEL_ORDER: Record<ReportedLevel, number> = { mandatory: 0, advisory: 1 };
 
 /** Mandatory first, then by policy, resource and message, so output is stable run to run. */
-export function compareViolations(a: Violation, b: Violation): number {
+function compareViolations(a: Violation, b: Violation): number {
     return LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] ||
         a.policy.localeCompare(b.policy) ||
         a.name.localeCompare(b.name) ||

@@ -68,7 +68,7 @@ function stackLines(stack: StackReport, report: Report, style: Style): string[] 
     return lines;
 }
 
-export function summaryLine(report: Report): string {
+function summaryLine(report: Report): string {
     const { summary } = report;
     const scope = report.source === "dry-run"
         ? `${plural(summary.stacks, "program")}, ${plural(summary.resources, "resource")} analyzed`

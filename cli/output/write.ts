@@ -12,7 +12,7 @@ export function parseFormat(format: string | undefined): Format {
     throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
 }
 
-export function renderReport(report: Report, format: Format, options: { softFail?: boolean; fallbackFile?: string; stream?: NodeJS.WriteStream } = {}): string {
+function renderReport(report: Report, format: Format, options: { softFail?: boolean; fallbackFile?: string; stream?: NodeJS.WriteStream } = {}): string {
     switch (format) {
         case "json":
             return JSON.stringify(report, null, 2) + "\n";

@@ -1,4 +1,4 @@
-import { readJsonProperty } from "./json-property";
+import { isJsonObject, readJsonProperty } from "./json-property";
 import type { Props } from "./policy";
 import { isUnknown } from "./unknowns";
 
@@ -50,7 +50,7 @@ function kubernetesWorkload(type: string): { path: string[]; list: boolean } | u
 }
 
 function child(value: unknown, key: string): unknown {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Props)[key] : undefined;
+    return isJsonObject(value) ? value[key] : undefined;
 }
 
 /** Walks a Kubernetes-style container list (`[{name, image}]`), which may be unknown or malformed. */

@@ -1,4 +1,4 @@
-import { readJsonProperty } from "./json-property";
+import { isJsonObject, readJsonProperty } from "./json-property";
 import { isUnknown } from "./unknowns";
 
 /**
@@ -62,12 +62,6 @@ export type PolicyDocumentRead =
     | { kind: "invalid"; reason: string }
     | { kind: "document"; statements: Statement[]; problems: DocumentProblem[] };
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function kindOf(value: unknown): string {
     return value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
 }
@@ -107,7 +101,7 @@ function readPrincipal(value: unknown, path: string, problems: DocumentProblem[]
         principal.values.push(value);
         return principal;
     }
-    if (!isObject(value)) {
+    if (!isJsonObject(value)) {
         problems.push({ path, reason: `it is a ${kindOf(value)}, not "*" or an object of principal types` });
         return principal;
     }
@@ -133,7 +127,7 @@ function readConditions(value: unknown, path: string, statement: Statement, prob
         statement.conditionUnknown = true;
         return;
     }
-    if (!isObject(value)) {
+    if (!isJsonObject(value)) {
         problems.push({ path, reason: `it is a ${kindOf(value)}, not an object of condition operators` });
         return;
     }
@@ -142,7 +136,7 @@ function readConditions(value: unknown, path: string, statement: Statement, prob
             statement.conditionUnknown = true;
             continue;
         }
-        if (!isObject(block)) {
+        if (!isJsonObject(block)) {
             problems.push({ path: `${path}.${operator}`, reason: `it is a ${kindOf(block)}, not an object of condition keys` });
             continue;
         }
@@ -184,7 +178,7 @@ function readStatement(raw: unknown, path: string, problems: DocumentProblem[]):
         problems.push({ path, reason: "the statement is not known until the resources it depends on exist", unknown: true });
         return undefined;
     }
-    if (!isObject(raw)) {
+    if (!isJsonObject(raw)) {
         problems.push({ path, reason: `it is a ${kindOf(raw)}, not a statement object` });
         return undefined;
     }
@@ -212,7 +206,7 @@ export function readPolicyDocument(raw: unknown): PolicyDocumentRead {
         return json;
     }
     const doc = json.value;
-    if (!isObject(doc)) {
+    if (!isJsonObject(doc)) {
         return { kind: "invalid", reason: `it is a JSON ${kindOf(doc)}, not a policy document object` };
     }
     if (isUnknown(doc.Statement)) {

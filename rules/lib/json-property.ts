@@ -9,6 +9,12 @@ export type JsonProperty =
 
 const MAX_JSON_LENGTH = 8 * 1024 * 1024;
 
+/** Why a text is not JSON, by position only: Node's message quotes the text around the error, which may be a secret. */
+export function notJsonReason(parseError: unknown): string {
+    const position = /position (\d+)/.exec(String((parseError as Error).message))?.[1];
+    return `not valid JSON${position ? ` (error at character ${position})` : ""}`;
+}
+
 export function readJsonProperty(raw: unknown): JsonProperty {
     if (raw === undefined || raw === null || raw === "") {
         return { kind: "absent" };
@@ -23,9 +29,7 @@ export function readJsonProperty(raw: unknown): JsonProperty {
         try {
             return { kind: "value", value: JSON.parse(raw) };
         } catch (e) {
-            // Node's message quotes the text around the error, which may be a secret: keep the position only.
-            const position = /position (\d+)/.exec(String((e as Error).message))?.[1];
-            return { kind: "invalid", reason: `it is not valid JSON${position ? ` (error at character ${position})` : ""}` };
+            return { kind: "invalid", reason: `it is ${notJsonReason(e)}` };
         }
     }
     if (typeof raw === "object") {

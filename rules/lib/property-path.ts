@@ -7,7 +7,7 @@
 export type Segment = string | number;
 
 /** A pattern segment `*` (written `[*]` or `.*`) matches any key or index. */
-export const ANY = "*";
+const ANY = "*";
 
 const BARE_KEY = /^[A-Za-z0-9_]+$/;
 
@@ -19,12 +19,11 @@ function keySegment(key: string, first: boolean): string {
     return `["${key.replace(/"/g, '\\"')}"]`;
 }
 
-/** Appends an object key to a path string. */
+/** A key that is not a bare identifier is appended quoted, as the engine writes it: `labels["app.kubernetes.io/name"]`. */
 export function appendKey(path: string, key: string): string {
     return path + keySegment(key, path === "");
 }
 
-/** Appends an array index to a path string. */
 export function appendIndex(path: string, index: number): string {
     return `${path}[${index}]`;
 }

@@ -44,6 +44,11 @@ export function readRetentionConfig(raw: Props): RetentionConfig {
     return { allowedModes: modes as RetentionMode[], minRetentionDays: minimum };
 }
 
+/** What a retention shorter than minRetentionDays says, S3 lock or vault lock alike, with the setting that fixes it. */
+export function belowMinimum(found: string, config: RetentionConfig, fix: string): string {
+    return `is ${found}, below the minimum of ${config.minRetentionDays} days this pack requires (minRetentionDays); set \`${fix}\`.`;
+}
+
 /** The mode a fix suggests: GOVERNANCE where allowed, since a mistaken COMPLIANCE retention cannot be undone. */
 export function suggestedMode(config: RetentionConfig): RetentionMode {
     return config.allowedModes.includes("GOVERNANCE") ? "GOVERNANCE" : "COMPLIANCE";

@@ -1,6 +1,7 @@
 import { describeValue, forceDestroyFindings, quote, unknownAtPreview } from "./findings";
+import { isJsonObject } from "./json-property";
 import type { Finding, Props } from "./policy";
-import { DAYS_PER_YEAR, RETENTION_MODES, suggestedMode, type RetentionConfig } from "./retention";
+import { belowMinimum, DAYS_PER_YEAR, RETENTION_MODES, suggestedMode, type RetentionConfig } from "./retention";
 import { isUnknown } from "./unknowns";
 
 export type S3Kind = "bucket" | "lock" | "versioning";
@@ -49,10 +50,6 @@ export interface Slot {
     value: unknown;
 }
 
-function isObject(value: unknown): value is Props {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function isSet(value: unknown): boolean {
     return value !== undefined && value !== null;
 }
@@ -62,7 +59,7 @@ function field(slot: Slot, key: string): Slot {
     if (isUnknown(slot.value)) {
         return slot;
     }
-    return { path: slot.path ? `${slot.path}.${key}` : key, value: isObject(slot.value) ? slot.value[key] : undefined };
+    return { path: slot.path ? `${slot.path}.${key}` : key, value: isJsonObject(slot.value) ? slot.value[key] : undefined };
 }
 
 function entries(slot: Slot): Slot[] {
@@ -179,21 +176,17 @@ function* checkPeriod(slot: Slot, config: RetentionConfig): Iterable<Finding> {
     const inDays = unit === "days" ? value : value * DAYS_PER_YEAR;
     if (inDays < config.minRetentionDays) {
         const fix = unit === "days" ? `days: ${config.minRetentionDays}` : `years: ${Math.ceil(config.minRetentionDays / DAYS_PER_YEAR)}`;
-        yield {
-            path: period.path,
-            message: `is ${value}${unit === "years" ? ` (${inDays} days)` : ""}, below the minimum of ${config.minRetentionDays} days ` +
-                `this pack requires (minRetentionDays); set \`${fix}\`.`,
-        };
+        yield { path: period.path, message: belowMinimum(`${value}${unit === "years" ? ` (${inDays} days)` : ""}`, config, fix) };
     }
 }
 
 /** Checks one default retention block: a mode that is allowed and exactly one period, long enough. */
-export function* checkRetention(slot: Slot, config: RetentionConfig): Iterable<Finding> {
+function* checkRetention(slot: Slot, config: RetentionConfig): Iterable<Finding> {
     if (isUnknown(slot.value)) {
         yield unknownAtPreview(slot.path);
     } else if (!isSet(slot.value)) {
         yield { path: slot.path, message: `is not set, so the rule gives new objects no retention; set it to \`${retentionExample(config)}\`.` };
-    } else if (!isObject(slot.value)) {
+    } else if (!isJsonObject(slot.value)) {
         yield { path: slot.path, message: `is ${describeValue(slot.value)}, not a retention block; set it to \`${retentionExample(config)}\`.` };
     } else {
         yield* checkMode(field(slot, "mode"), config);

@@ -1,3 +1,9 @@
+// Named because fixtures, generated stacks and the lock command make up unknowns of these kinds.
+export const UNKNOWN_BOOLEAN = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
+export const UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421";
+export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+
 /**
  * Values the engine cannot know at preview arrive as fixed sentinel strings (one per value kind).
  * `@pulumi/policy` wraps resource properties in a proxy that throws on reading one, which ends the
@@ -5,36 +11,17 @@
  * instead and decide per property what an unknown means, so they can still check what is known.
  */
 export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", // boolean
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421", // number
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", // string
+    UNKNOWN_BOOLEAN,
+    UNKNOWN_NUMBER,
+    UNKNOWN_STRING,
     "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", // array
     "030794c1-ac77-496b-92df-f27374a8bd58", // asset
     "e48ece36-62e2-4504-bad9-02848725956a", // archive
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff", // object
+    UNKNOWN_OBJECT,
 ]);
-
-/** The sentinel for an unknown string, for fixtures and generated stacks. */
-export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export function isUnknown(value: unknown): boolean {
     return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
-}
-
-/** True when the value, or anything nested in it, is unknown at preview. */
-export function containsUnknown(value: unknown, depth = 0): boolean {
-    if (isUnknown(value)) {
-        return true;
-    }
-    if (depth > 64 || value === null || typeof value !== "object") {
-        return false;
-    }
-    for (const child of Object.values(value as Record<string, unknown>)) {
-        if (containsUnknown(child, depth + 1)) {
-            return true;
-        }
-    }
-    return false;
 }
 
 // The SDK proxy hands back its target for this key; reading through the target avoids one proxy

@@ -2,19 +2,11 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyPackProcess, secret, type AnalyzedResource } from "../../cli/analyzer-client";
+import { secret, type PolicyPackProcess } from "../../cli/analyzer-client";
 import { policies } from "../../rules";
 import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
-import { fixture } from "../lib/fixtures";
 import { urnOf } from "../lib/harness";
-
-const PACK_DIR = path.resolve(__dirname, "..", "..");
-
-function resource(policy: string, name: string, overrides: Partial<AnalyzedResource> = {}): AnalyzedResource {
-    const f = fixture(policy, name);
-    const resourceName = f.name ?? name;
-    return { type: f.type, name: resourceName, urn: urnOf(f.type, resourceName), properties: f.props, ...overrides };
-}
+import { analyzedFixture as resource, PACK_DIR, packPerSuite } from "../lib/pack";
 
 /**
  * The pack as the Pulumi CLI runs it: `run-policy-pack` from the pack's own node_modules,
@@ -23,16 +15,8 @@ function resource(policy: string, name: string, overrides: Partial<AnalyzedResou
 describe("the pack over gRPC, started as the Pulumi CLI starts it", function () {
     this.timeout(120000);
     let pack: PolicyPackProcess;
-    let reportFile: string;
-
-    before(async () => {
-        reportFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ig-report-")), "report.jsonl");
-        pack = await PolicyPackProcess.start(PACK_DIR, { env: { IMMUTABLE_GUARD_REPORT: reportFile } });
-    });
-
-    after(async () => {
-        await pack?.stop();
-    });
+    const reportFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ig-report-")), "report.jsonl");
+    packPerSuite((started) => (pack = started), { env: { IMMUTABLE_GUARD_REPORT: reportFile } });
 
     it("answers GetPluginInfo with the policy SDK version", async () => {
         assert.match(await pack.getPluginInfo(), /^\d+\.\d+\.\d+/);

@@ -10,11 +10,12 @@ import type { Report, StackReport } from "../../cli/output/report";
 import { renderSarif } from "../../cli/output/sarif";
 import { PLAIN, renderText } from "../../cli/output/text";
 import { policies } from "../../rules";
+import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
+import { runInstalled as cli } from "../lib/cli";
+import { PACK_DIR } from "../lib/pack";
 import { assertValidReport, assertValidSarif } from "../lib/schemas";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const CLI = path.join(ROOT, "bin", "cli", "main.js");
-const EXAMPLES = path.join(ROOT, "examples");
+const EXAMPLES = path.join(PACK_DIR, "examples");
 
 interface Expected {
     exitCode: 0 | 1 | 2;
@@ -27,11 +28,6 @@ const NEVER_PRINTED = [
     "FAKE-license-7d3e0a91-do-not-print",
     "FAKE-webhook-token-0b5c2e77-not-a-real-secret",
 ];
-
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8" });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const exampleNames = fs.readdirSync(EXAMPLES).filter((d) => fs.existsSync(path.join(EXAMPLES, d, "Pulumi.yaml"))).sort();
 
@@ -108,7 +104,7 @@ describe("immutable-guard dry-run over the examples", function () {
     it("points each violation at the line of the program that names its resource", () => {
         for (const stack of report.stacks) {
             for (const v of stack.violations) {
-                const lines = fs.readFileSync(path.join(ROOT, v.location!.file), "utf8").split("\n");
+                const lines = fs.readFileSync(path.join(PACK_DIR, v.location!.file), "utf8").split("\n");
                 assert.match(lines[v.location!.line - 1], new RegExp(`"${v.name}"`), `${v.policy} on ${v.name}`);
             }
         }
@@ -125,7 +121,7 @@ describe("what a program registers, as the analyzers receive it", function () {
 
     it("keeps options, explicit providers and secrets as the engine sends them", async () => {
         const project = loadProject(path.join(EXAMPLES, "k8s-violating"));
-        const run = await runProgram(project, { preview: true, organization: "organization", packDir: ROOT, timeoutMs: 120000 });
+        const run = await runProgram(project, { preview: true, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
         assert.ok(run.ok, run.ok ? "" : run.error);
         const { resources } = analyzedStack(run.resources, project);
         const byName = new Map(resources.map((r) => [r.name, r]));
@@ -139,11 +135,11 @@ describe("what a program registers, as the analyzers receive it", function () {
 
     it("sees outputs of other resources as unknown in preview mode, as pulumi preview does", async () => {
         const project = loadProject(path.join(EXAMPLES, "aws-compliant"));
-        const run = await runProgram(project, { preview: true, organization: "organization", packDir: ROOT, timeoutMs: 120000 });
+        const run = await runProgram(project, { preview: true, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
         assert.ok(run.ok, run.ok ? "" : run.error);
         const versioning = run.resources.find((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning")!;
         const bucket = run.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
-        assert.equal(versioning.properties.bucket, "04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+        assert.equal(versioning.properties.bucket, UNKNOWN_STRING);
         assert.deepEqual(versioning.propertyDependencies.bucket, [bucket.urn]);
         assert.deepEqual(versioning.dependencies, [bucket.urn]);
         // Inputs written in the program, and data sources the dry run answers, are known.
@@ -220,7 +216,7 @@ describe("npm run dry-run, the first quick-start command", function () {
 
     it("prints a readable report for every example and exits 0 though the violating examples violate", () => {
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-        const result = spawnSync(npm, ["run", "--silent", "dry-run"], { cwd: ROOT, encoding: "utf8" });
+        const result = spawnSync(npm, ["run", "--silent", "dry-run"], { cwd: PACK_DIR, encoding: "utf8" });
         assert.equal(result.status, 0, result.stderr);
         for (const name of exampleNames) {
             assert.match(result.stdout, new RegExp(`^examples/${name}  \\(project [^,]+, stack [^,]+, \\d+ resources(, config [^)]+)?\\)$`, "m"));

@@ -1,21 +1,17 @@
 import { strict as assert } from "assert";
-import * as path from "path";
-import { PolicyPackProcess, secret, type AnalyzedResource, type ReturnedDiagnostic } from "../../cli/analyzer-client";
+import { secret, type AnalyzedResource, type PolicyPackProcess, type ReturnedDiagnostic } from "../../cli/analyzer-client";
 import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
 import { fixture } from "../lib/fixtures";
 import { urnOf } from "../lib/harness";
+import { analyzedFixture, packPerSuite } from "../lib/pack";
 
-const PACK_DIR = path.resolve(__dirname, "..", "..");
 const POLICY = "iam-no-wildcard-grants";
 
 function resource(type: string, name: string, properties: Record<string, unknown>): AnalyzedResource {
     return { type, name, urn: urnOf(type, name), properties };
 }
 
-function fromFixture(name: string): AnalyzedResource {
-    const f = fixture(POLICY, name);
-    return resource(f.type, f.name ?? name, f.props);
-}
+const fromFixture = (name: string) => analyzedFixture(POLICY, name);
 
 /** The diagnostics of this policy only, as the CLI would print them. */
 function ours(diagnostics: ReturnedDiagnostic[]): { level: string; message: string }[] {
@@ -32,14 +28,7 @@ const advisory = (message: string) => ({ level: "advisory", message });
 describe("iam-no-wildcard-grants over gRPC", function () {
     this.timeout(120000);
     let pack: PolicyPackProcess;
-
-    before(async () => {
-        pack = await PolicyPackProcess.start(PACK_DIR);
-    });
-
-    after(async () => {
-        await pack?.stop();
-    });
+    packPerSuite((started) => (pack = started));
 
     it("refuses an allowedActions entry without a reason at Configure", async () => {
         await assert.rejects(

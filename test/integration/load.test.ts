@@ -1,11 +1,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as path from "path";
-import { PolicyPackProcess, type AnalyzedResource } from "../../cli/analyzer-client";
+import type { AnalyzedResource, PolicyPackProcess } from "../../cli/analyzer-client";
 import { urnOf } from "../lib/harness";
 import { DIGEST } from "../lib/fixtures";
-
-const PACK_DIR = path.resolve(__dirname, "..", "..");
+import { packPerSuite } from "../lib/pack";
 
 function deployment(i: number, pinned: boolean): AnalyzedResource {
     const name = `svc-${i}`;
@@ -26,14 +24,9 @@ function peakRssKb(pid: number): number {
 describe("the pack under concurrent load", function () {
     this.timeout(300000);
     let pack: PolicyPackProcess;
-
-    before(async () => {
-        pack = await PolicyPackProcess.start(PACK_DIR);
+    packPerSuite(async (started) => {
+        pack = started;
         await pack.configure({});
-    });
-
-    after(async () => {
-        await pack?.stop();
     });
 
     it("answers 600 concurrent Analyze calls correctly while a 5,000-resource AnalyzeStack runs", async () => {

@@ -1,14 +1,13 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyPackProcess, type AnalyzedResource, type ReturnedDiagnostic } from "../../cli/analyzer-client";
-import { runCommand } from "../lib/cli";
+import type { AnalyzedResource, PolicyPackProcess, ReturnedDiagnostic } from "../../cli/analyzer-client";
+import { runCommand, runInstalled } from "../lib/cli";
 import { clone } from "../lib/fixtures";
+import { packPerSuite } from "../lib/pack";
 import { AWS, exportPath, KUBERNETES, loadExport, PLAINTEXT_SECRETS, wireInputs } from "../lib/stack-export";
 
-const PACK_DIR = path.resolve(__dirname, "..", "..");
 const POLICY = "immutable-no-in-place-update";
 
 type Props = Record<string, any>;
@@ -36,15 +35,10 @@ async function lockConfig(exportName: string): Promise<Record<string, Record<str
 describe("the lock end to end: immutable-guard lock, then the pack over gRPC", function () {
     this.timeout(120000);
     let pack: PolicyPackProcess;
-
-    before(async () => {
-        pack = await PolicyPackProcess.start(PACK_DIR);
+    packPerSuite(async (started) => {
+        pack = started;
         await pack.configure(await lockConfig("aws-prod-show-secrets"));
         await pack.configureStack({ stack: "prod", project: "shop", dryRun: true });
-    });
-
-    after(async () => {
-        await pack?.stop();
     });
 
     it("accepts the lock config at Configure and advertises its schema", async () => {
@@ -132,17 +126,15 @@ describe("the lock end to end: immutable-guard lock, then the pack over gRPC", f
 });
 
 describe("the immutable-guard command as installed", () => {
-    const bin = path.join(__dirname, "..", "..", "bin", "cli", "main.js");
-
     it("locks a stack export read from standard input", () => {
-        const result = spawnSync(process.execPath, [bin, "lock", "-"], { input: fs.readFileSync(exportPath("kubernetes-prod-show-secrets")), encoding: "utf8" });
+        const result = runInstalled(["lock", "-"], fs.readFileSync(exportPath("kubernetes-prod-show-secrets")));
         assert.equal(result.status, 0, result.stderr);
         const config = JSON.parse(result.stdout) as Record<string, { lock: { resources: Record<string, unknown> } }>;
         assert.deepEqual(Object.keys(config[POLICY].lock.resources).length, 3);
     });
 
     it("exits 2 without a stack trace on a checkpoint read from standard input", () => {
-        const result = spawnSync(process.execPath, [bin, "lock", "-"], { input: fs.readFileSync(exportPath("bad-checkpoint")), encoding: "utf8" });
+        const result = runInstalled(["lock", "-"], fs.readFileSync(exportPath("bad-checkpoint")));
         assert.equal(result.status, 2);
         assert.match(result.stderr, /^immutable-guard lock: standard input is a checkpoint file/);
         assert.doesNotMatch(result.stderr, /\n\s+at /);
@@ -150,7 +142,7 @@ describe("the immutable-guard command as installed", () => {
     });
 
     it("exits 1 from plan-check on an in-place update of a flagged resource", () => {
-        const result = spawnSync(process.execPath, [bin, "plan-check", path.join(__dirname, "..", "fixtures", "previews", "aws-update-flagged-bucket.json")], { encoding: "utf8" });
+        const result = runInstalled(["plan-check", path.join(__dirname, "..", "fixtures", "previews", "aws-update-flagged-bucket.json")]);
         assert.equal(result.status, 1);
         assert.match(result.stdout, /tags\.env \(update\)/);
     });

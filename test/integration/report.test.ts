@@ -1,29 +1,18 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyPackProcess, type AnalyzedResource } from "../../cli/analyzer-client";
+import { PolicyPackProcess } from "../../cli/analyzer-client";
 import type { Report } from "../../cli/output/report";
 import { policies } from "../../rules";
 import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
-import { fixture } from "../lib/fixtures";
+import { runInstalled } from "../lib/cli";
 import { urnOf } from "../lib/harness";
+import { analyzedFixture, PACK_DIR } from "../lib/pack";
 import { assertValidReport, assertValidSarif } from "../lib/schemas";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const CLI = path.join(ROOT, "bin", "cli", "main.js");
-
-function resource(name: string, overrides: Partial<AnalyzedResource> = {}): AnalyzedResource {
-    const f = fixture("container-image-digest-required", name);
-    const resourceName = f.name ?? name;
-    return { type: f.type, name: resourceName, urn: urnOf(f.type, resourceName), properties: f.props, ...overrides };
-}
-
-function report(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [CLI, "report", ...args], { cwd: ROOT, encoding: "utf8" });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const resource = (name: string) => analyzedFixture("container-image-digest-required", name);
+const report = (args: string[]) => runInstalled(["report", ...args]);
 
 /**
  * The report file as a real `pulumi preview` writes it: the pack started as the CLI starts it,
@@ -35,7 +24,7 @@ describe("immutable-guard report on the file the pack writes during a preview", 
 
     before(async () => {
         file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ig-report-")), "policy-report.jsonl");
-        const pack = await PolicyPackProcess.start(ROOT, { env: { IMMUTABLE_GUARD_REPORT: file } });
+        const pack = await PolicyPackProcess.start(PACK_DIR, { env: { IMMUTABLE_GUARD_REPORT: file } });
         try {
             await pack.configure({ "container-image-digest-required": { enforcementLevel: "mandatory" } });
             await pack.configureStack({ stack: "dev", project: "shop", dryRun: true });

@@ -1,12 +1,9 @@
 import { strict as assert } from "assert";
-import * as path from "path";
-import { PolicyPackProcess, secret, type AnalyzedResource, type ReturnedDiagnostic } from "../../cli/analyzer-client";
-import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
+import { secret, type AnalyzedResource, type PolicyPackProcess, type ReturnedDiagnostic } from "../../cli/analyzer-client";
+import { UNKNOWN_BOOLEAN, UNKNOWN_OBJECT, UNKNOWN_STRING } from "../../rules/lib/unknowns";
 import { urnOf } from "../lib/harness";
+import { packPerSuite } from "../lib/pack";
 
-const PACK_DIR = path.resolve(__dirname, "..", "..");
-const UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
-const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
 const STACK = "prod";
 const PROJECT = "records";
 
@@ -139,7 +136,7 @@ function outputsOf(spec: Spec, phase: "preview" | "up"): AnalyzedResource {
     if (spec.type === "aws:s3/bucket:Bucket") {
         const locked = properties.objectLockEnabled === true;
         Object.assign(properties, phase === "preview"
-            ? { id: UNKNOWN_STRING, arn: UNKNOWN_STRING, objectLockEnabled: properties.objectLockEnabled ?? UNKNOWN_BOOL, objectLockConfiguration: UNKNOWN_OBJECT, versioning: UNKNOWN_OBJECT }
+            ? { id: UNKNOWN_STRING, arn: UNKNOWN_STRING, objectLockEnabled: properties.objectLockEnabled ?? UNKNOWN_BOOLEAN, objectLockConfiguration: UNKNOWN_OBJECT, versioning: UNKNOWN_OBJECT }
             : {
                 id: properties.bucket,
                 arn: `arn:aws:s3:::${String(properties.bucket)}`,
@@ -177,14 +174,7 @@ const EXPECTED_STACK_DIAGNOSTICS = [
 describe("write-once storage over gRPC: a records platform's stack", function () {
     this.timeout(120000);
     let pack: PolicyPackProcess;
-
-    before(async () => {
-        pack = await PolicyPackProcess.start(PACK_DIR);
-    });
-
-    after(async () => {
-        await pack?.stop();
-    });
+    packPerSuite((started) => (pack = started));
 
     it("refuses a scope that does not exist at Configure", async () => {
         await assert.rejects(

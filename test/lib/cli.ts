@@ -1,4 +1,7 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
 import { main } from "../../cli/main";
+import { PACK_DIR } from "./pack";
 
 export interface CommandResult {
     code: number;
@@ -21,4 +24,10 @@ export async function runCommand(args: string[]): Promise<CommandResult> {
         process.stdout.write = out;
         process.stderr.write = err;
     }
+}
+
+/** The command as npm installs it: the compiled `bin/cli/main.js` in a process of its own, run from the pack's directory. */
+export function runInstalled(args: string[], input?: string | Buffer): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [path.join(PACK_DIR, "bin", "cli", "main.js"), ...args], { cwd: PACK_DIR, input, encoding: "utf8" });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -145,3 +145,9 @@ export async function runStackPolicy(
 
 export const mandatory = (reported: Reported[]) => reported.filter((r) => r.level === "mandatory");
 export const advisory = (reported: Reported[]) => reported.filter((r) => r.level === "advisory");
+
+/** The one finding a test expects, failing with what was found when there are none or several. */
+export function theOnly(reported: Reported[]): Reported {
+    assert.equal(reported.length, 1, `expected one finding, found ${reported.length}: ${JSON.stringify(reported.map((r) => r.message))}`);
+    return reported[0];
+}

@@ -8,7 +8,7 @@ import type { Lock } from "../../rules/lib/lock";
 import type { Fixture } from "./harness";
 
 /** A fixed salt, so tests can compare fingerprints across locks. */
-export const TEST_SALT = "c2FsdC1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5YWI";
+const TEST_SALT = "c2FsdC1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5YWI";
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
