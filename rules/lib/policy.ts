@@ -291,7 +291,7 @@ function policyFields(meta: PolicyMeta<unknown>) {
     };
 }
 
-export function resourceView(
+function resourceView(
     args: Pick<ResourceValidationArgs, "type" | "urn" | "name" | "props" | "opts" | "provider">,
     dependencies: string[] = [],
     propertyDependencies: Record<string, string[]> = {},
@@ -317,10 +317,6 @@ export function resourceView(
     };
 }
 
-/** Evaluates a resource rule on one resource view; exported for the CLI and tests. */
-export function evaluateResource<C>(rule: ResourceRule<C>, resource: ResourceView, rawConfig: Props): Diagnostic[] {
-    return resourceEvaluator(rule)(resource, rawConfig);
-}
 
 const evaluators = new WeakMap<object, (resource: ResourceView, raw: Props) => Diagnostic[]>();
 
@@ -393,10 +389,6 @@ export function stackViews(resources: readonly PolicyResource[]): ResourceView[]
     return resources.map(stackView);
 }
 
-/** Evaluates a stack rule over resource views; exported for the CLI and tests. */
-export function evaluateStack<C>(rule: StackRule<C>, resources: readonly ResourceView[], rawConfig: Props): Diagnostic[] {
-    return stackEvaluator(rule)(resources, rawConfig);
-}
 
 const stackEvaluators = new WeakMap<object, (resources: readonly ResourceView[], raw: Props) => Diagnostic[]>();
 
