@@ -80,7 +80,13 @@ export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPoli
                 const levels = new Map<string, EnforcementLevel>();
                 try {
                     for (const [name, value] of call.request.getPolicyconfigMap().entries()) {
-                        config[name] = value.getProperties()?.toJavaScript() ?? {};
+                        const struct = value.getProperties();
+                        const properties = struct?.toJavaScript() ?? {};
+                        if (struct) {
+                            // The SDK's own Configure converts the same message next: one copy of a large lock, not two.
+                            struct.toJavaScript = () => properties;
+                        }
+                        config[name] = properties;
                         levels.set(name, protoutil.convertEnforcementLevel(value.getEnforcementlevel()));
                     }
                 } catch (e) {
