@@ -12,15 +12,33 @@ interface ConfiguredPolicy extends Policy {
 
 const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
 
+type Validator = import("ajv").ValidateFunction;
+
+// Compiled on the first Configure and kept: the policies, and so their schemas, never change.
+const validators = new WeakMap<ConfiguredPolicy, Validator>();
+
+function validatorOf(policy: ConfiguredPolicy): Validator {
+    let validate = validators.get(policy);
+    if (!validate) {
+        // Loaded here, not at start-up: only Configure needs a JSON-schema validator.
+        const Ajv = require("ajv") as typeof import("ajv").default;
+        validate = new Ajv({ allErrors: true, strict: false }).compile({
+            type: "object",
+            properties: { ...(policy.configSchema?.properties ?? {}), enforcementLevel: { enum: ENFORCEMENT_LEVELS } },
+            required: policy.configSchema?.required ?? [],
+            additionalProperties: false,
+        });
+        validators.set(policy, validate);
+    }
+    return validate;
+}
+
 /**
  * Checks a whole policy-pack config against the pack's schemas and returns one readable problem
  * per bad key. Unlike the schemas the pack advertises, unknown keys are refused: a misspelt key
  * would otherwise silently leave a rule at its default.
  */
 export function configProblems(policies: readonly ConfiguredPolicy[], config: PackConfig): string[] {
-    // Loaded here, not at start-up: only Configure needs a JSON-schema validator.
-    const Ajv = require("ajv") as typeof import("ajv").default;
-    const ajv = new Ajv({ allErrors: true, strict: false });
     const byName = new Map(policies.map((p) => [p.name, p]));
     const problems: string[] = [];
     for (const [policyName, values] of Object.entries(config)) {
@@ -31,13 +49,7 @@ export function configProblems(policies: readonly ConfiguredPolicy[], config: Pa
             }
             continue;
         }
-        const schema = {
-            type: "object",
-            properties: { ...(policy.configSchema?.properties ?? {}), enforcementLevel: { enum: ENFORCEMENT_LEVELS } },
-            required: policy.configSchema?.required ?? [],
-            additionalProperties: false,
-        };
-        const validate = ajv.compile(schema);
+        const validate = validatorOf(policy);
         if (!validate(values)) {
             for (const error of validate.errors ?? []) {
                 const key = error.keyword === "additionalProperties"
