@@ -317,33 +317,22 @@ function resourceView(
     };
 }
 
-
-const evaluators = new WeakMap<object, (resource: ResourceView, raw: Props) => Diagnostic[]>();
-
 function resourceEvaluator<C>(rule: ResourceRule<C>): (resource: ResourceView, raw: Props) => Diagnostic[] {
-    let evaluator = evaluators.get(rule);
-    if (!evaluator) {
-        const readConfig = memoizeConfig(rule.readConfig);
-        evaluator = (resource, raw) => {
-            if (!rule.appliesTo(resource.type)) {
-                return [];
+    const readConfig = memoizeConfig(rule.readConfig);
+    return (resource, raw) => {
+        const { config, problems, exemptions } = readConfig(raw);
+        let findings: Finding[];
+        if (config === undefined || problems.length > 0) {
+            findings = [configFailure(rule, problems)];
+        } else {
+            try {
+                findings = [...rule.check(resource, config)];
+            } catch (e) {
+                findings = [failureOf(rule, e)];
             }
-            const { config, problems, exemptions } = readConfig(raw);
-            let findings: Finding[];
-            if (config === undefined || problems.length > 0) {
-                findings = [configFailure(rule, problems)];
-            } else {
-                try {
-                    findings = [...rule.check(resource, config)];
-                } catch (e) {
-                    findings = [failureOf(rule, e)];
-                }
-            }
-            return judge(rule, resource, findings, exemptions);
-        };
-        evaluators.set(rule, evaluator);
-    }
-    return evaluator;
+        }
+        return judge(rule, resource, findings, exemptions);
+    };
 }
 
 export function defineResourcePolicy<C>(rule: ResourceRule<C>): ResourceValidationPolicy & { rule: ResourceRule<C> } {
@@ -389,38 +378,30 @@ export function stackViews(resources: readonly PolicyResource[]): ResourceView[]
     return resources.map(stackView);
 }
 
-
-const stackEvaluators = new WeakMap<object, (resources: readonly ResourceView[], raw: Props) => Diagnostic[]>();
-
 function stackEvaluator<C>(rule: StackRule<C>): (resources: readonly ResourceView[], raw: Props) => Diagnostic[] {
-    let evaluator = stackEvaluators.get(rule);
-    if (!evaluator) {
-        const readConfig = memoizeConfig(rule.readConfig);
-        evaluator = (resources, raw) => {
-            const { config, problems, exemptions } = readConfig(raw);
-            const stackResource = { urn: "", name: "stack", type: "pulumi:pulumi:Stack" };
-            if (config === undefined || problems.length > 0) {
-                return judge(rule, stackResource, [configFailure(rule, problems)], []);
-            }
-            let findings: StackFinding[];
-            try {
-                findings = [...rule.check(resources, config)];
-            } catch (e) {
-                return judge(rule, stackResource, [failureOf(rule, e)], []);
-            }
-            const byUrn = new Map<string, { resource: ResourceView; findings: Finding[] }>();
-            for (const finding of findings) {
-                const entry = byUrn.get(finding.resource.urn) ?? { resource: finding.resource, findings: [] };
-                entry.findings.push(finding);
-                byUrn.set(finding.resource.urn, entry);
-            }
-            const out: Diagnostic[] = [];
-            byUrn.forEach(({ resource, findings: fs }) => out.push(...judge(rule, resource, fs, exemptions)));
-            return out;
-        };
-        stackEvaluators.set(rule, evaluator);
-    }
-    return evaluator;
+    const readConfig = memoizeConfig(rule.readConfig);
+    return (resources, raw) => {
+        const { config, problems, exemptions } = readConfig(raw);
+        const stackResource = { urn: "", name: "stack", type: "pulumi:pulumi:Stack" };
+        if (config === undefined || problems.length > 0) {
+            return judge(rule, stackResource, [configFailure(rule, problems)], []);
+        }
+        let findings: StackFinding[];
+        try {
+            findings = [...rule.check(resources, config)];
+        } catch (e) {
+            return judge(rule, stackResource, [failureOf(rule, e)], []);
+        }
+        const byUrn = new Map<string, { resource: ResourceView; findings: Finding[] }>();
+        for (const finding of findings) {
+            const entry = byUrn.get(finding.resource.urn) ?? { resource: finding.resource, findings: [] };
+            entry.findings.push(finding);
+            byUrn.set(finding.resource.urn, entry);
+        }
+        const out: Diagnostic[] = [];
+        byUrn.forEach(({ resource, findings: fs }) => out.push(...judge(rule, resource, fs, exemptions)));
+        return out;
+    };
 }
 
 export function defineStackPolicy<C>(rule: StackRule<C>): StackValidationPolicy & { rule: StackRule<C> } {
