@@ -59,7 +59,7 @@ function* documentGrants(resource: ResourceView, doc: PolicyAt, config: GrantCon
             ? { path: `${doc.path}.${problem.path}`, advisory: true, message: `${problem.reason}; it is checked when \`pulumi up\` runs.` }
             : { path: `${doc.path}.${problem.path}`, message: `cannot be read because ${problem.reason}; fix it so the statement can be checked.` };
     }
-    const options = { kmsKeyPolicy: KMS_KEY_TYPES.has(resource.type) };
+    const options = { kmsKeyPolicy: KMS_KEY_TYPES.has(resource.type), statements: read.statements };
     for (const statement of read.statements) {
         for (const finding of statementGrants(statement, doc.kind, config, options)) {
             yield { ...finding, path: `${doc.path}.${finding.path}` };

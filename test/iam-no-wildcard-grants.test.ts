@@ -69,8 +69,9 @@ describe("iam-no-wildcard-grants", () => {
                     'except "iam:*", "organizations:*", "account:*", including actions AWS adds later; replace it with an `Action` list of what is needed ' +
                     "(keep NotAction for Deny statements).",
                     `policy.Statement[1].Resource ${ofPolicy("power-user-access")}Statement[1] allows iam:CreateServiceLinkedRole (Write), ` +
-                    'iam:DeleteServiceLinkedRole (Write) on Resource "*"; these actions support resource-level permissions, so scope Resource to the ' +
-                    'ARNs they need, e.g. "arn:aws:iam::<Account>:role/<RoleNameWithPath>".',
+                    'iam:DeleteServiceLinkedRole (Write) on Resource "*"; iam:DeleteServiceLinkedRole supports resource-level permissions, so scope ' +
+                    'Resource to the ARNs it needs, e.g. "arn:aws:iam::<Account>:role/<RoleNameWithPath>"; limit iam:CreateServiceLinkedRole to its ' +
+                    'targets with `Condition: { StringEquals: { "iam:AWSServiceName": "<service>.amazonaws.com" } }` in a statement of its own.',
                 ],
             },
             {
@@ -131,8 +132,9 @@ describe("iam-no-wildcard-grants", () => {
                 mandatory: [
                     "policy.Statement[0].Principal of s3-bucket-policy-http-referer (aws:s3/bucketPolicy:BucketPolicy): Statement[0] " +
                     '(Sid "Allow only GET requests originating from www.example.com and example.com.") allows Principal "*" (anyone, in any account) ' +
-                    'with no condition that restricts who; name the principals, e.g. `{"AWS": "arn:aws:iam::111122223333:role/reader"}`, or add a ' +
-                    "condition with a fixed value on aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID.",
+                    "and its Condition does not restrict who (aws:Referer does not identify the caller's account, organization or network); name " +
+                    'the principals, e.g. `{"AWS": "arn:aws:iam::111122223333:role/reader"}`, or add a condition with a fixed value on ' +
+                    "aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID.",
                 ],
             },
             {
@@ -154,6 +156,24 @@ describe("iam-no-wildcard-grants", () => {
             {
                 fixture: "sns-topic-policy-public-publish",
                 mandatory: [/^policy\.Statement\.Principal of sns-topic-policy-public-publish .*Statement \(Sid "My-statement-id"\) allows Principal "\*"/],
+            },
+            {
+                fixture: "iam-policy-aws-load-balancer-controller",
+                mandatory: [
+                    `policy.Statement[0].Resource ${ofPolicy("aws-load-balancer-controller")}Statement[0] allows iam:CreateServiceLinkedRole (Write) on ` +
+                    'Resource "*"; limit iam:CreateServiceLinkedRole to its targets with `Condition: { StringEquals: { "iam:AWSServiceName": ' +
+                    '"<service>.amazonaws.com" } }` in a statement of its own.',
+                    /^policy\.Statement\[1\]\.Resource .*allows waf-regional:AssociateWebACL \(Write\)/,
+                    /^policy\.Statement\[2\]\.Resource .*allows ec2:AuthorizeSecurityGroupIngress \(Write\), ec2:RevokeSecurityGroupIngress \(Write\) on Resource "\*"/,
+                    /^policy\.Statement\[3\]\.Resource .*allows ec2:CreateSecurityGroup \(Write\) on Resource "\*"; this action supports resource-level permissions, so scope Resource to the ARNs it needs/,
+                    /^policy\.Statement\[8\]\.Resource .*allows elasticloadbalancing:CreateListener \(Write\)/,
+                    /^policy\.Statement\[11\]\.Resource .*allows elasticloadbalancing:ModifyListener \(Write\)/,
+                ],
+            },
+            { fixture: "apigateway-rest-api-policy-private-vpce-only", mandatory: [] },
+            {
+                fixture: "apigateway-rest-api-policy-deny-source-ip",
+                mandatory: [/^policy\.Statement\[0\]\.Principal of apigateway-rest-api-policy-deny-source-ip \(aws:apigateway\/restApiPolicy:RestApiPolicy\): Statement\[0\] allows Principal "\*" \(anyone, in any account\) with no condition that restricts who/],
             },
             { fixture: "kms-key-policy-console-default", mandatory: [] },
             { fixture: "kms-key-policy-ebs-via-service", mandatory: [] },
@@ -311,6 +331,31 @@ describe("iam-no-wildcard-grants", () => {
             assert.equal(mandatory(await run(identityPolicy(ifExists))).length, 1, "IfExists lets untagged resources through");
         });
 
+        it("passes Resource \"*\" that requires a tag with Null false, as the AWS Load Balancer Controller policy does", async () => {
+            const tagged = (key: string, value: string) => identityPolicy({ Statement: [{ Action: "elasticloadbalancing:DeleteLoadBalancer", Resource: "*", Condition: { Null: { [key]: value } } }] });
+            assert.deepEqual(await run(tagged("aws:ResourceTag/elbv2.k8s.aws/cluster", "false")), []);
+            assert.equal(mandatory(await run(tagged("aws:ResourceTag/elbv2.k8s.aws/cluster", "true"))).length, 1, "Null true matches untagged resources");
+            assert.equal(mandatory(await run(tagged("aws:SourceVpc", "false"))).length, 1, "a key that is not a tag does not scope resources");
+        });
+
+        it("passes cloudwatch:PutMetricData on Resource \"*\" limited to a namespace, and says how to limit it otherwise", async () => {
+            const putMetricData = (condition?: Record<string, unknown>) =>
+                identityPolicy({ Statement: [{ Action: "cloudwatch:PutMetricData", Resource: "*", ...(condition ? { Condition: condition } : {}) }] });
+            assert.deepEqual(await run(putMetricData({ StringEquals: { "cloudwatch:namespace": "Acme/Orders" } })), []);
+            const [finding] = mandatory(await run(putMetricData()));
+            assert.equal(finding.message,
+                'policy.Statement[0].Resource of app (aws:iam/policy:Policy): Statement[0] allows cloudwatch:PutMetricData (Write) on Resource "*"; ' +
+                'limit cloudwatch:PutMetricData to its targets with `Condition: { StringEquals: { "cloudwatch:namespace": "<Namespace>" } }`.');
+            assert.equal(mandatory(await run(putMetricData({ StringLike: { "cloudwatch:namespace": "*" } }))).length, 1, "a namespace of * limits nothing");
+        });
+
+        it("passes iam:CreateServiceLinkedRole limited to one service's role by iam:AWSServiceName", async () => {
+            const doc = { Statement: [{ Action: "iam:CreateServiceLinkedRole", Resource: "*", Condition: { StringEquals: { "iam:AWSServiceName": "ecs.amazonaws.com" } } }] };
+            assert.deepEqual(await run(identityPolicy(doc)), []);
+            const negated = { Statement: [{ Action: "iam:CreateServiceLinkedRole", Resource: "*", Condition: { StringNotEquals: { "iam:AWSServiceName": "ecs.amazonaws.com" } } }] };
+            assert.equal(mandatory(await run(identityPolicy(negated))).length, 1);
+        });
+
         it("says, as advisory, when an action is not in the data instead of guessing", async () => {
             const reported = await run(identityPolicy({ Statement: [{ Action: "s3:PutObjekt", Resource: "*" }] }));
             assert.equal(mandatory(reported).length, 0);
@@ -357,6 +402,50 @@ describe("iam-no-wildcard-grants", () => {
             });
         }
 
+        it("says which condition fails to restrict who, and why", async () => {
+            const trust = { Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:PrincipalTag/team": "platform" } } }] };
+            const [tag] = mandatory(await run({ type: "aws:iam/role:Role", name: "tagged", props: { assumeRolePolicy: JSON.stringify(trust) } }));
+            assert.match(tag.message, /allows Principal \{"AWS": "\*"\} \(anyone, in any account\) and its Condition does not restrict who \(aws:PrincipalTag\/team does not identify the caller's account, organization or network\); name the principals/);
+            const [arn] = mandatory(await run(bucketPolicy({ Principal: "*", Condition: { ArnLike: { "aws:SourceArn": "arn:aws:sns:*:*:*" } } })));
+            assert.match(arn.message, /its Condition does not restrict who \(aws:SourceArn "arn:aws:sns:\*:\*:\*" has a wildcard where a fixed account or value is needed\)/);
+            const [negated] = mandatory(await run(bucketPolicy({ Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-aa111bb222" } } })));
+            assert.match(negated.message, /\(StringNotEquals on aws:PrincipalOrgID lets in every caller not listed\)/);
+        });
+
+        describe("a Deny that lets only some callers through", () => {
+            const api = (statements: Record<string, unknown>[]) => ({
+                type: "aws:apigateway/restApiPolicy:RestApiPolicy",
+                name: "internal",
+                props: { restApiId: "a1b2c3d4e5", policy: { Version: "2012-10-17", Statement: statements } },
+            });
+            const allow = { Effect: "Allow", Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*" };
+            const deny = { ...allow, Effect: "Deny", Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } } };
+
+            it("restricts Principal \"*\" when it denies the same actions on the same resources to every caller but a fixed one", async () => {
+                assert.deepEqual(await run(api([allow, deny])), []);
+                assert.deepEqual(await run(api([{ ...deny, Action: "*", Resource: "*" }, allow])), [], "a broader Deny covers the Allow");
+            });
+
+            for (const [why, changed] of [
+                ["covers fewer actions", { ...deny, Action: "execute-api:ManageConnections" }],
+                ["covers fewer resources", { ...deny, Resource: "execute-api:/prod/*" }],
+                ["applies to some principals only", { ...deny, Principal: { AWS: "arn:aws:iam::111122223333:root" } }],
+                ["also needs an unrelated condition to apply", { ...deny, Condition: { ...deny.Condition, Bool: { "aws:SecureTransport": "false" } } }],
+                ["denies only the callers it lists", { ...deny, Condition: { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } } }],
+                ["compares with a wildcard", { ...deny, Condition: { StringNotLike: { "aws:SourceVpce": "vpce-*" } } }],
+            ] as const) {
+                it(`does not restrict Principal "*" when the Deny ${why}`, async () => {
+                    assert.equal(mandatory(await run(api([allow, changed]))).length, 1);
+                });
+            }
+
+            it("reports Principal \"*\" as advisory while the Deny's condition is unknown at preview", async () => {
+                const reported = await run(api([allow, { ...deny, Condition: { StringNotEquals: { "aws:SourceVpce": UNKNOWN_STRING } } }]));
+                assert.deepEqual(reported.map((r) => r.level), ["advisory"]);
+                assert.match(reported[0].message, /a Deny statement that may restrict it is not known .* checked when `pulumi up` runs/);
+            });
+        });
+
         it("reports Principal \"*\" with a Condition unknown at preview as advisory", async () => {
             const reported = await run(bucketPolicy({ Principal: "*", Condition: { ArnEquals: { "aws:SourceArn": UNKNOWN_STRING } } }));
             assert.deepEqual(reported.map((r) => r.level), ["advisory"]);
@@ -378,6 +467,7 @@ describe("iam-no-wildcard-grants", () => {
         it("does not extend the kms:* delegation to other resource policies", async () => {
             const [finding] = mandatory(await run(bucketPolicy({ Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "s3:*" })));
             assert.match(finding.message, /allows Action "s3:\*"/);
+            assert.doesNotMatch(finding.message, /with the ARNs they act on/, "a resource policy's Resource is the resource itself");
         });
 
         it("does not judge Resource \"*\" in a resource policy, where it means the resource itself", async () => {

@@ -1,4 +1,4 @@
-import { expandAction, iamActionData, mainAccessLevel, splitAction, type IamAction } from "./iam-actions";
+import { expandAction, iamActionData, mainAccessLevel, splitAction, wildcardPattern, type IamAction } from "./iam-actions";
 import { statementName, type Condition, type Field, type Statement } from "./iam-document";
 import type { PolicyKind } from "./iam-locations";
 
@@ -95,14 +95,125 @@ function isFixedValue(key: string, value: string): boolean {
     return false;
 }
 
+function namesCaller(key: string, kind: PolicyKind): boolean {
+    return RESTRICTING_KEYS.has(key) || (kind === "trust" && TRUST_KEYS.has(key));
+}
+
 function restrictsWho(conditions: readonly Condition[], kind: PolicyKind): boolean {
     return conditions.some((c) =>
-        (RESTRICTING_KEYS.has(c.key) || (kind === "trust" && TRUST_KEYS.has(c.key))) &&
-        isPositive(c.operator) && !c.unknown && c.values.length > 0 && c.values.every((v) => isFixedValue(c.key, v)));
+        namesCaller(c.key, kind) && isPositive(c.operator) && !c.unknown && c.values.length > 0 && c.values.every((v) => isFixedValue(c.key, v)));
+}
+
+const shortQuote = (text: string) => JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
+
+/** Why a condition present on a `Principal: "*"` statement lets other callers in, for the message. */
+function whyNotRestricting(c: Condition, kind: PolicyKind): string {
+    const op = c.operator.toLowerCase();
+    if (!namesCaller(c.key, kind)) {
+        return `${c.written} does not identify the caller's account, organization or network`;
+    }
+    if (op.endsWith("ifexists")) {
+        return `${c.operator} lets in callers that send no ${c.written}`;
+    }
+    if (op.startsWith("forallvalues:")) {
+        return `${c.operator} is met when ${c.written} is absent`;
+    }
+    if (op === "null") {
+        return `Null only tests whether ${c.written} is present`;
+    }
+    if (!isPositive(c.operator)) {
+        return op.includes("not") ? `${c.operator} on ${c.written} lets in every caller not listed` : `${c.operator} does not match ${c.written} against fixed values`;
+    }
+    const loose = c.values.find((v) => !isFixedValue(c.key, v));
+    if (loose === undefined) {
+        return `${c.written} has no value`;
+    }
+    if (c.key === "aws:sourceip") {
+        return `${c.written} ${shortQuote(loose)} is broader than /8 (IPv4) or /32 (IPv6)`;
+    }
+    return loose.includes("${")
+        ? `${c.written} ${shortQuote(loose)} is a policy variable, not a fixed value`
+        : `${c.written} ${shortQuote(loose)} has a wildcard where a fixed account or value is needed`;
+}
+
+/** `Null: "false"` on a tag key requires the tag: only tagged resources, or requests that tag, match. */
+function requiresTag(c: Condition): boolean {
+    return c.operator.toLowerCase() === "null" && /:(?:resource|request)tag\//.test(c.key) &&
+        c.values.length > 0 && c.values.every((v) => v.toLowerCase() === "false");
 }
 
 function scopesResources(conditions: readonly Condition[]): boolean {
-    return conditions.some((c) => RESOURCE_SCOPING_KEY.test(c.key) && isPositive(c.operator) && c.values.length > 0);
+    return conditions.some((c) => RESOURCE_SCOPING_KEY.test(c.key) && (isPositive(c.operator) || requiresTag(c)) && c.values.length > 0);
+}
+
+/**
+ * Actions whose target is named by a condition key rather than by a resource ARN, as AWS documents
+ * them. `cloudwatch:PutMetricData` lists one resource type, `dataset`, which only OTLP datasets use:
+ * ordinary metric data is authorized on `*` and limited by namespace. `iam:CreateServiceLinkedRole`
+ * is limited to the role of one service by `iam:AWSServiceName`.
+ */
+const TARGET_CONDITION_KEYS: Readonly<Record<string, { key: string; example: string }>> = {
+    "cloudwatch:putmetricdata": { key: "cloudwatch:namespace", example: "<Namespace>" },
+    "iam:createservicelinkedrole": { key: "iam:AWSServiceName", example: "<service>.amazonaws.com" },
+};
+
+function targetCondition(action: IamAction): { key: string; example: string } | undefined {
+    return TARGET_CONDITION_KEYS[action.name.toLowerCase()];
+}
+
+/** The statement limits the action to named targets with its documented condition key (a value that is not only `*`). */
+function limitedByTargetCondition(action: IamAction, conditions: readonly Condition[]): boolean {
+    const target = targetCondition(action);
+    return target !== undefined && conditions.some((c) => c.key === target.key.toLowerCase() && isPositive(c.operator) &&
+        !c.unknown && c.values.length > 0 && c.values.every((v) => v !== "" && !/^[*?]+$/.test(v)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A Deny that lets only some callers through
+
+const NEGATED_OPERATORS = new Set(["stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals", "arnnotlike", "notipaddress"]);
+
+/** Denies every caller except the fixed ones: a negated operator on a key that identifies the caller. */
+function deniesAllOthers(c: Condition, kind: PolicyKind): boolean {
+    return NEGATED_OPERATORS.has(c.operator.toLowerCase().replace(/ifexists$/, "")) && namesCaller(c.key, kind) &&
+        c.values.length > 0 && c.values.every((v) => isFixedValue(c.key, v));
+}
+
+/** Every value of `values` matches one of `patterns` (IAM globs); unknown or empty never covers. */
+function covers(patterns: Field | undefined, values: Field | undefined, caseInsensitive: boolean): boolean {
+    if (!patterns || !values || patterns.unknown || values.unknown || values.values.length === 0) {
+        return false;
+    }
+    const compiled = patterns.values.map((p) => wildcardPattern(p, caseInsensitive));
+    return values.values.every((v) => compiled.some((p) => p.test(v)));
+}
+
+/**
+ * API Gateway's private APIs and S3's VPC-endpoint buckets are documented as Allow `"*"` plus a Deny,
+ * for everyone, of the same actions on the same resources unless the caller matches a fixed value
+ * (`StringNotEquals aws:SourceVpce`). IAM applies an explicit Deny first, so only those callers get
+ * in. `unknown` when such a Deny is there but part of it is not known at preview.
+ */
+function restrictionByDeny(allow: Statement, statements: readonly Statement[], kind: PolicyKind): "restricted" | "unknown" | "none" {
+    let unknown = false;
+    for (const deny of statements) {
+        if (deny.effect === "Allow" || deny.notPrincipal || deny.notAction || deny.notResource) {
+            continue;
+        }
+        const known = deny.conditions.filter((c) => !c.unknown);
+        if (!known.every((c) => deniesAllOthers(c, kind)) || (deny.conditions.length === 0 && !deny.conditionUnknown)) {
+            continue;
+        }
+        const resourcesCovered = deny.resource === undefined ? allow.resource === undefined : covers(deny.resource, allow.resource, false);
+        const partlyUnknown = deny.effect === "unknown" || deny.conditionUnknown || !!deny.principal?.unknown ||
+            !!deny.action?.unknown || !!deny.resource?.unknown || !!allow.resource?.unknown;
+        if (partlyUnknown) {
+            unknown = true;
+        } else if (deny.principal?.wildcard && covers(deny.action, allow.action, true) && resourcesCovered) {
+            return "restricted";
+        }
+    }
+    return unknown ? "unknown" : "none";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,7 +288,7 @@ function describeService(service: string): { powerful?: string; readExample?: st
 // ---------------------------------------------------------------------------------------------
 // The checks
 
-function* actionWildcards(statement: Statement, allowed: GrantSettings["allowedAction"], delegatesKms: boolean): Iterable<GrantFinding> {
+function* actionWildcards(statement: Statement, kind: PolicyKind, allowed: GrantSettings["allowedAction"], delegatesKms: boolean): Iterable<GrantFinding> {
     const path = `${statement.path}.Action`;
     for (const action of statement.action?.values ?? []) {
         if (allowed(action)) {
@@ -196,7 +307,7 @@ function* actionWildcards(statement: Statement, allowed: GrantSettings["allowedA
                 path,
                 message: `${statementName(statement)} allows Action ${quote(action)}, every action of the service` +
                     `${powerful ? ` (including ${powerful})` : ""}; list the ${service} actions needed instead` +
-                    `${readExample ? `, e.g. \`Action: [${quote(readExample)}]\`` : ""}, with the ARNs they act on.`,
+                    `${readExample ? `, e.g. \`Action: [${quote(readExample)}]\`` : ""}${kind === "identity" ? ", with the ARNs they act on" : ""}.`,
             };
         }
     }
@@ -231,11 +342,12 @@ interface ActionVerdict {
     unknownActions: string[];
 }
 
-function judgeActionsOnEveryResource(actions: readonly string[], settings: GrantSettings): ActionVerdict {
+function judgeActionsOnEveryResource(actions: readonly string[], conditions: readonly Condition[], settings: GrantSettings): ActionVerdict {
     const verdict: ActionVerdict = { sensitive: [], globs: [], unknownActions: [] };
     const data = iamActionData();
     const isSensitive = (a: IamAction) =>
-        a.resourceTypes.length > 0 && a.accessLevels.some((l) => settings.sensitiveLevels.has(l)) && !settings.allowedAction(a.name);
+        a.resourceTypes.length > 0 && a.accessLevels.some((l) => settings.sensitiveLevels.has(l)) && !settings.allowedAction(a.name) &&
+        !limitedByTargetCondition(a, conditions);
     for (const action of actions) {
         if (isEveryAction(action) || isServiceWildcard(action) || settings.allowedAction(action)) {
             continue;
@@ -262,6 +374,29 @@ function judgeActionsOnEveryResource(actions: readonly string[], settings: Grant
     return verdict;
 }
 
+/**
+ * The fix for actions granted on `*`: an ARN to scope Resource to, or the condition key that names
+ * their target. Such a condition goes in a statement of its own when the statement has other
+ * actions, which the key would otherwise deny (a request without the key fails `StringEquals`).
+ */
+function howToScope(actions: readonly IamAction[], sharesStatement: boolean): string {
+    const byArn = actions.filter((a) => !targetCondition(a));
+    const byCondition = actions.filter((a) => targetCondition(a));
+    const parts: string[] = [];
+    if (byArn.length > 0) {
+        const example = exampleArn(byArn[0]);
+        const subject = byCondition.length > 0 ? byArn.map((a) => a.name).join(", ") : byArn.length === 1 ? "this action" : "these actions";
+        parts.push(`${subject} ${byArn.length === 1 ? "supports" : "support"} resource-level permissions, so scope Resource to the ARNs ` +
+            `${byArn.length === 1 ? "it needs" : "they need"}${example ? `, e.g. ${quote(example)}` : ""}`);
+    }
+    for (const action of byCondition) {
+        const { key, example } = targetCondition(action) as { key: string; example: string };
+        parts.push(`limit ${action.name} to its targets with \`Condition: { StringEquals: { ${quote(key)}: ${quote(example)} } }\`` +
+            `${sharesStatement ? " in a statement of its own" : ""}`);
+    }
+    return parts.join("; ");
+}
+
 /** `Write, Permissions management or Tagging`. */
 function levelsText(settings: GrantSettings): string {
     const levels = [...settings.sensitiveLevels];
@@ -278,7 +413,7 @@ function* resourceWildcards(statement: Statement, settings: GrantSettings): Iter
     if (broad.length === 0 && !resource.unknown) {
         return;
     }
-    const verdict = judgeActionsOnEveryResource(actions.values, settings);
+    const verdict = judgeActionsOnEveryResource(actions.values, statement.conditions, settings);
     const path = `${statement.path}.Resource`;
     const name = statementName(statement);
     if (broad.length === 0) {
@@ -294,12 +429,7 @@ function* resourceWildcards(statement: Statement, settings: GrantSettings): Iter
     }
     const on = `on Resource ${quote(broad[0])}`;
     if (verdict.sensitive.length > 0) {
-        const example = exampleArn(verdict.sensitive[0]);
-        yield {
-            path,
-            message: `${name} allows ${actionsWithLevels(verdict.sensitive)} ${on}; these actions support resource-level ` +
-                `permissions, so scope Resource to the ARNs they need${example ? `, e.g. ${quote(example)}` : ""}.`,
-        };
+        yield { path, message: `${name} allows ${actionsWithLevels(verdict.sensitive)} ${on}; ${howToScope(verdict.sensitive, actions.values.length > 1)}.` };
     }
     for (const { glob, total, sensitive } of verdict.globs) {
         const example = exampleArn(sensitive[0]);
@@ -327,7 +457,7 @@ function wildcardPrincipalText(values: readonly string[]): string {
     return typed ? `{${quote(typed.slice(0, -2))}: "*"}` : '"*"';
 }
 
-function* principalWildcards(statement: Statement, kind: PolicyKind): Iterable<GrantFinding> {
+function* principalWildcards(statement: Statement, kind: PolicyKind, statements: readonly Statement[]): Iterable<GrantFinding> {
     const name = statementName(statement);
     if (statement.notPrincipal) {
         // Allow + NotPrincipal grants everyone not listed, anonymous callers included.
@@ -346,21 +476,29 @@ function* principalWildcards(statement: Statement, kind: PolicyKind): Iterable<G
         if (restrictsWho(statement.conditions, kind)) {
             return;
         }
-        if (statement.conditionUnknown) {
+        const byDeny = restrictionByDeny(statement, statements, kind);
+        if (byDeny === "restricted") {
+            return;
+        }
+        if (statement.conditionUnknown || byDeny === "unknown") {
             yield {
                 path,
                 advisory: true,
-                message: `${name} allows Principal "*" and its Condition is not known until the resources it depends on exist; ` +
-                    "whether the condition restricts who is checked when `pulumi up` runs.",
+                message: `${name} allows Principal "*" and ${statement.conditionUnknown ? "its Condition" : "a Deny statement that may restrict it"} ` +
+                    "is not known until the resources it depends on exist; whether it restricts who is checked when `pulumi up` runs.",
             };
             return;
         }
         const keys = kind === "trust" ? [...PRINCIPAL_RESTRICTING_CONDITION_KEYS.slice(0, 3), ...TRUST_RESTRICTING_CONDITION_KEYS] :
             ["aws:SourceArn", "aws:SourceAccount", "aws:PrincipalOrgID"];
+        const conditions = statement.conditions;
+        const found = conditions.length === 0
+            ? "with no condition that restricts who"
+            : `and its Condition does not restrict who (${conditions.slice(0, 2).map((c) => whyNotRestricting(c, kind)).join("; ")}${conditions.length > 2 ? "; …" : ""})`;
         yield {
             path,
-            message: `${name} allows Principal ${wildcardPrincipalText(principal.values)} (anyone, in any account) ` +
-                `with no condition that restricts who; name the principals, e.g. \`{"AWS": "arn:aws:iam::111122223333:role/reader"}\`, ` +
+            message: `${name} allows Principal ${wildcardPrincipalText(principal.values)} (anyone, in any account) ${found}; ` +
+                `name the principals, e.g. \`{"AWS": "arn:aws:iam::111122223333:role/reader"}\`, ` +
                 `or add a condition with a fixed value on ${keys.join(", ")}.`,
         };
     } else if (principal.unknown) {
@@ -398,7 +536,7 @@ export function* statementGrants(
     statement: Statement,
     kind: PolicyKind,
     settings: GrantSettings,
-    options: { kmsKeyPolicy: boolean },
+    options: { kmsKeyPolicy: boolean; statements: readonly Statement[] },
 ): Iterable<GrantFinding> {
     if (statement.effect === "Deny") {
         return;
@@ -413,11 +551,11 @@ export function* statementGrants(
         return;
     }
     yield* unknownActionFields(statement);
-    yield* actionWildcards(statement, settings.allowedAction, options.kmsKeyPolicy && delegatesKeyToAccounts(statement));
+    yield* actionWildcards(statement, kind, settings.allowedAction, options.kmsKeyPolicy && delegatesKeyToAccounts(statement));
     yield* notActionOrResource(statement);
     if (kind === "identity") {
         yield* resourceWildcards(statement, settings);
     } else {
-        yield* principalWildcards(statement, kind);
+        yield* principalWildcards(statement, kind, options.statements);
     }
 }
