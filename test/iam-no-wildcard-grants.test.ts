@@ -196,10 +196,10 @@ describe("iam-no-wildcard-grants", () => {
                 fixture: "clusterrole-cluster-admin",
                 mandatory: [
                     "rules[0] of cluster-admin (kubernetes:rbac.authorization.k8s.io/v1:ClusterRole): grants apiGroups \"*\", resources \"*\" and " +
-                    'verbs "*", which reach every current and future one; list what is needed, e.g. `{ apiGroups: ["apps"], resources: ["deployments", ' +
-                    '"deployments/scale"], verbs: ["get", "list", "watch"] }`.',
+                    'verbs "*", which match every API group, resource and verb, including ones added later; list what is needed, e.g. ' +
+                    '`{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] }`.',
                     'rules[1] of cluster-admin (kubernetes:rbac.authorization.k8s.io/v1:ClusterRole): grants verbs "*" and nonResourceURLs "*", which ' +
-                    'reach every current and future one; list what is needed, e.g. `{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }`.',
+                    'match every verb and URL, including ones added later; list what is needed, e.g. `{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }`.',
                 ],
             },
             {
@@ -619,6 +619,13 @@ describe("iam-no-wildcard-grants", () => {
 
         it("does not treat */* as a wildcard: it only names a subresource called *", async () => {
             assert.deepEqual(await run(role("kubernetes:rbac.authorization.k8s.io/v1:Role", [{ apiGroups: [""], resources: ["*/*"], verbs: ["get"] }])), []);
+        });
+
+        it("suggests the rule as written with only its wildcard replaced", async () => {
+            const [finding] = mandatory(await run(role("kubernetes:rbac.authorization.k8s.io/v1:Role", [{ apiGroups: [""], resources: ["secrets"], verbs: ["*"] }])));
+            assert.equal(finding.message,
+                'rules[0] of app (kubernetes:rbac.authorization.k8s.io/v1:Role): grants verbs "*", which match every verb, including ones added later; ' +
+                'list what is needed, e.g. `{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] }`.');
         });
 
         it("checks Role, RolePatch and ClusterRoleList items like ClusterRole", async () => {
