@@ -324,6 +324,14 @@ describe("iam-no-wildcard-grants", () => {
             assert.deepEqual(await run(identityPolicy({ Statement: [{ Action: "logs:PutLogEvents", Resource: "arn:aws:logs:*:*:log-group:/aws/lambda/*" }] })), []);
         });
 
+        it("treats a short ARN ending in * (arn:*, arn:aws:*, arn:aws:iam::*) as every resource", async () => {
+            for (const resource of ["arn:*", "arn:aws:*", "arn:aws:iam::*"]) {
+                const [finding] = mandatory(await run(identityPolicy({ Statement: [{ Action: "iam:PassRole", Resource: resource }] })));
+                assert.match(finding?.message ?? "", new RegExp(`allows iam:PassRole \\(Write\\) on Resource "${resource.replace(/\*/g, "\\*")}"`), resource);
+            }
+            assert.deepEqual(await run(identityPolicy({ Statement: [{ Action: "iam:PassRole", Resource: "arn:aws:iam::111122223333:*" }] })), []);
+        });
+
         it("passes Resource \"*\" narrowed by tag conditions (ABAC)", async () => {
             const abac = { Statement: [{ Action: "ec2:StopInstances", Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } } }] };
             assert.deepEqual(await run(identityPolicy(abac)), []);
@@ -410,6 +418,68 @@ describe("iam-no-wildcard-grants", () => {
             assert.match(arn.message, /its Condition does not restrict who \(aws:SourceArn "arn:aws:sns:\*:\*:\*" has a wildcard where a fixed account or value is needed\)/);
             const [negated] = mandatory(await run(bucketPolicy({ Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-aa111bb222" } } })));
             assert.match(negated.message, /\(StringNotEquals on aws:PrincipalOrgID lets in every caller not listed\)/);
+        });
+
+        describe("web identity federation", () => {
+            const GITHUB = "token.actions.githubusercontent.com";
+            const IRSA = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+            const trust = (provider: string, condition?: Record<string, unknown>) => ({
+                type: "aws:iam/role:Role",
+                name: "deploy",
+                props: {
+                    assumeRolePolicy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{
+                            Effect: "Allow",
+                            Principal: { Federated: provider === "accounts.google.com" || provider.startsWith("arn:") ? provider : `arn:aws:iam::111122223333:oidc-provider/${provider}` },
+                            Action: "sts:AssumeRoleWithWebIdentity",
+                            ...(condition ? { Condition: condition } : {}),
+                        }],
+                    }),
+                },
+            });
+
+            it("rejects a GitHub OIDC trust without a condition on the sub claim, whatever the audience", async () => {
+                const [finding] = mandatory(await run(trust(GITHUB, { StringEquals: { [`${GITHUB}:aud`]: "sts.amazonaws.com" } })));
+                assert.equal(finding.message,
+                    "assumeRolePolicy.Statement[0].Principal of deploy (aws:iam/role:Role): Statement[0] trusts the identity provider " +
+                    `"${GITHUB}" with no condition on ${GITHUB}:sub, so any identity it issues tokens to can assume this role; add ` +
+                    `\`Condition: { StringEquals: { "${GITHUB}:sub": "repo:<org>/<repo>:ref:refs/heads/main" } }\`.`);
+            });
+
+            it("rejects a sub claim that leaves the repository owner open", async () => {
+                const [finding] = mandatory(await run(trust(GITHUB, { StringLike: { [`${GITHUB}:sub`]: "repo:*/*:ref:refs/heads/corgi" } })));
+                assert.match(finding.message, /^assumeRolePolicy\.Statement\[0\]\.Condition of deploy .* with token\.actions\.githubusercontent\.com:sub "repo:\*\/\*:ref:refs\/heads\/corgi", which leaves the repository owner open, so any identity/);
+            });
+
+            it("passes a sub claim fixed to one owner, repository or branch", async () => {
+                for (const sub of ["repo:acme/platform:ref:refs/heads/main", "repo:acme/platform:*", "repo:acme/*"]) {
+                    assert.deepEqual(await run(trust(GITHUB, { StringLike: { [`${GITHUB}:sub`]: sub } })), [], sub);
+                }
+            });
+
+            it("requires an EKS service account trust (IRSA) to fix the namespace", async () => {
+                assert.deepEqual(await run(trust(IRSA, { StringEquals: { [`${IRSA}:sub`]: "system:serviceaccount:kube-system:external-dns" } })), []);
+                const [finding] = mandatory(await run(trust(IRSA, { StringLike: { [`${IRSA}:sub`]: "system:serviceaccount:*:external-dns" } })));
+                assert.match(finding.message, /"system:serviceaccount:\*:external-dns", which leaves the namespace open, .*add `Condition: \{ StringEquals: \{ "oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:<namespace>:<service-account>" \} \}`/);
+            });
+
+            it("requires the audience of a web identity provider named without an ARN", async () => {
+                assert.equal(mandatory(await run(trust("accounts.google.com"))).length, 1);
+                assert.deepEqual(await run(trust("accounts.google.com", { StringEquals: { "accounts.google.com:aud": "123456789012-abc.apps.googleusercontent.com" } })), []);
+            });
+
+            it("leaves SAML federation alone: the identity provider decides who signs in", async () => {
+                assert.deepEqual(await run(trust("arn:aws:iam::111122223333:saml-provider/okta")), []);
+            });
+
+            it("reports a sub condition unknown at preview as advisory", async () => {
+                const role = trust(GITHUB);
+                role.props.assumeRolePolicy = { Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${GITHUB}` }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringEquals: { [`${GITHUB}:sub`]: UNKNOWN_STRING } } }] } as unknown as string;
+                const reported = await run(role);
+                assert.deepEqual(reported.map((r) => r.level), ["advisory"]);
+                assert.match(reported[0].message, /trusts the identity provider "token\.actions\.githubusercontent\.com" and its Condition is not known/);
+            });
         });
 
         describe("a Deny that lets only some callers through", () => {

@@ -230,14 +230,22 @@ function isServiceWildcard(action: string): boolean {
     return name !== undefined && /^\*+$/.test(name) && !/^\*+$/.test(service);
 }
 
-/** `*`, or an ARN whose region, account and resource are all wildcards (`arn:aws:logs:*:*:*`, `arn:aws:s3:::*`). */
+/**
+ * `*`, or an ARN whose region, account and resource are all wildcards (`arn:aws:logs:*:*:*`,
+ * `arn:aws:s3:::*`). A trailing `*` matches the colons after it too, so `arn:*`, `arn:aws:*` and
+ * `arn:aws:iam::*` are every resource as well.
+ */
 function isEveryResource(resource: string): boolean {
     if (/^\*+$/.test(resource)) {
         return true;
     }
     const parts = resource.split(":");
-    if (parts.length < 6 || parts[0] !== "arn") {
+    if (parts[0] !== "arn" || parts.length < 2) {
         return false;
+    }
+    if (parts.length < 6) {
+        // arn:partition:service:region:account — the last part written must stand for the rest.
+        return /^\*+$/.test(parts[parts.length - 1]) && parts.slice(3, -1).every((p) => p === "" || /^\*+$/.test(p));
     }
     const rest = parts.slice(5).join(":");
     return [parts[3], parts[4]].every((p) => p === "" || /^\*+$/.test(p)) && /^[*/:]+$/.test(rest);
@@ -510,6 +518,95 @@ function* principalWildcards(statement: Statement, kind: PolicyKind, statements:
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Web identity federation
+
+/** Providers named without an ARN, for which the audience (the app's client or pool id) restricts who. */
+const WEB_IDENTITY_PROVIDERS = new Set(["accounts.google.com", "graph.facebook.com", "www.amazon.com", "cognito-identity.amazonaws.com"]);
+
+/** The subject to show in a fix, by provider. */
+function exampleSubject(host: string): string {
+    if (host === "token.actions.githubusercontent.com") {
+        return "repo:<org>/<repo>:ref:refs/heads/main";
+    }
+    if (/^oidc\.eks\./.test(host)) {
+        return "system:serviceaccount:<namespace>:<service-account>";
+    }
+    return host === "gitlab.com" ? "project_path:<group>/<project>:ref_type:branch:ref:main" : "<subject>";
+}
+
+/**
+ * A subject that names who: not only wildcards, and, in the two formats everyone uses, a fixed
+ * owner (GitHub's `repo:<owner>/…`, since anyone can create a repository under another owner) and a
+ * fixed namespace (EKS's `system:serviceaccount:<namespace>:…`).
+ */
+function namesSubject(value: string): boolean {
+    if (value === "" || /^[*?]/.test(value) || value.includes("${")) {
+        return false;
+    }
+    const owner = /^repo:([^/]*)\//.exec(value);
+    if (value.startsWith("repo:")) {
+        return owner !== null && owner[1] !== "" && !/[*?]/.test(owner[1]);
+    }
+    const namespace = /^system:serviceaccount:([^:]*):/.exec(value);
+    if (value.startsWith("system:serviceaccount:")) {
+        return namespace !== null && namespace[1] !== "" && !/[*?]/.test(namespace[1]);
+    }
+    return true;
+}
+
+/**
+ * A trust statement that lets an OIDC provider's tokens assume the role must say whose tokens:
+ * without a condition on the provider's `sub` claim, every identity the provider issues tokens to
+ * (every GitHub repository, every service account of the cluster) can assume it.
+ */
+function* federationWithoutSubject(statement: Statement): Iterable<GrantFinding> {
+    const grantsWebIdentity = (statement.action?.values ?? []).some((a) => wildcardPattern(a, true).test("sts:AssumeRoleWithWebIdentity"));
+    if (!grantsWebIdentity || !statement.principal) {
+        return;
+    }
+    for (const value of statement.principal.values) {
+        if (!value.startsWith("Federated:")) {
+            continue;
+        }
+        const provider = value.slice("Federated:".length);
+        const oidc = /:oidc-provider\/(.+)$/.exec(provider)?.[1];
+        const host = oidc ?? (WEB_IDENTITY_PROVIDERS.has(provider.toLowerCase()) ? provider : undefined);
+        if (host === undefined) {
+            continue;
+        }
+        const claims = oidc ? [`${host}:sub`] : [`${host}:aud`, `${host}:sub`];
+        const relevant = statement.conditions.filter((c) => claims.some((claim) => claim.toLowerCase() === c.key));
+        if (relevant.some((c) => c.unknown) || (statement.conditionUnknown && relevant.length === 0)) {
+            yield {
+                path: `${statement.path}.Condition`,
+                advisory: true,
+                message: `${statementName(statement)} trusts the identity provider ${quote(host)} and its Condition is not known until the ` +
+                    "resources it depends on exist; whether it names whose tokens may assume the role is checked when `pulumi up` runs.",
+            };
+            continue;
+        }
+        const scoped = relevant.some((c) => isPositive(c.operator) && c.values.length > 0 && c.values.every(namesSubject));
+        if (scoped) {
+            continue;
+        }
+        const claim = claims[0];
+        const broad = relevant.flatMap((c) => c.values.filter((v) => !namesSubject(v)));
+        const open = /^repo:/.test(broad[0] ?? "") ? "the repository owner" : /^system:serviceaccount:/.test(broad[0] ?? "") ? "the namespace" : "the subject";
+        const found = relevant.length === 0
+            ? `with no condition on ${claim}`
+            : broad.length > 0
+                ? `with ${claim} ${quote(broad[0])}, which leaves ${open} open`
+                : `with a condition on ${claim} that does not require a match (${relevant[0].operator})`;
+        const example = oidc ? exampleSubject(host.toLowerCase()) : "<app or identity pool id>";
+        yield {
+            path: `${statement.path}.${relevant.length === 0 ? "Principal" : "Condition"}`,
+            message: `${statementName(statement)} trusts the identity provider ${quote(host)} ${found}, so any identity it issues ` +
+                `tokens to can assume this role; add \`Condition: { StringEquals: { ${quote(claim)}: ${quote(example)} } }\`.`,
+        };
+    }
+}
+
 function* unknownActionFields(statement: Statement): Iterable<GrantFinding> {
     const fields: [string, Field | undefined][] = [["Action", statement.action], ["NotAction", statement.notAction]];
     for (const [field, value] of fields) {
@@ -557,5 +654,8 @@ export function* statementGrants(
         yield* resourceWildcards(statement, settings);
     } else {
         yield* principalWildcards(statement, kind, options.statements);
+        if (kind === "trust") {
+            yield* federationWithoutSubject(statement);
+        }
     }
 }
