@@ -72,6 +72,12 @@ describe("container-image-digest-required", () => {
             assert.match(finding.message, /^template\.spec\.containers\[0\]\.image/);
         });
 
+        it("reads the pod template of an Argo Rollout, a custom resource that replaces a Deployment", async () => {
+            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("rollout-argo-tag")));
+            assert.equal(rest.length, 0);
+            assert.match(finding.message, /^spec\.template\.spec\.containers\[0\]\.image of checkout \(kubernetes:argoproj\.io\/v1alpha1:Rollout\): image "ghcr\.io\/acme\/checkout:3\.2\.0" is pinned by the tag "3\.2\.0" only/);
+        });
+
         it("ignores kinds that run no containers", async () => {
             const service = { type: "kubernetes:core/v1:Service", props: { spec: { containers: [{ image: "nginx" }] } } };
             assert.deepEqual(await runResourcePolicy(policy, service), []);
