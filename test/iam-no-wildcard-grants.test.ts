@@ -330,6 +330,8 @@ describe("iam-no-wildcard-grants", () => {
                 assert.match(finding?.message ?? "", new RegExp(`allows iam:PassRole \\(Write\\) on Resource "${resource.replace(/\*/g, "\\*")}"`), resource);
             }
             assert.deepEqual(await run(identityPolicy({ Statement: [{ Action: "iam:PassRole", Resource: "arn:aws:iam::111122223333:*" }] })), []);
+            const [glob] = mandatory(await run(identityPolicy({ Statement: [{ Action: "iam:Pass*", Resource: "arn:aws:iam::*" }] })));
+            assert.match(glob.message, /allows Action "iam:Pass\*" on Resource "arn:aws:iam::\*"; the glob matches only iam:PassRole \(Write\), which supports resource-level permissions; name it and scope Resource/);
         });
 
         it("passes Resource \"*\" narrowed by tag conditions (ABAC)", async () => {

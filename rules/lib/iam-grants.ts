@@ -443,9 +443,13 @@ function* resourceWildcards(statement: Statement, settings: GrantSettings): Iter
         const example = exampleArn(sensitive[0]);
         yield {
             path,
-            message: `${name} allows Action ${quote(glob)} ${on}; the glob matches ${total} actions, ${sensitive.length} of them ` +
-                `${levelsText(settings)} with resource-level permissions, e.g. ${actionsWithLevels(sensitive, 3)}; ` +
-                `list the actions needed and scope Resource to their ARNs${example ? `, e.g. ${quote(example)}` : ""}.`,
+            message: `${name} allows Action ${quote(glob)} ${on}; ` +
+                (total === 1
+                    ? `the glob matches only ${actionsWithLevels(sensitive)}, which supports resource-level permissions; ` +
+                        `name it and scope Resource to the ARNs it needs${example ? `, e.g. ${quote(example)}` : ""}.`
+                    : `the glob matches ${total} actions, ${sensitive.length} of them ${levelsText(settings)} with resource-level ` +
+                        `permissions, e.g. ${actionsWithLevels(sensitive, 3)}; list the actions needed and scope Resource to their ARNs` +
+                        `${example ? `, e.g. ${quote(example)}` : ""}.`),
         };
     }
     if (verdict.unknownActions.length > 0) {
