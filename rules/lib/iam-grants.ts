@@ -284,7 +284,8 @@ function describeService(service: string): { powerful?: string; readExample?: st
     }
     const all = [...actions.values()].sort((a, b) => a.name.localeCompare(b.name));
     const rank = (a: IamAction) => ["Permissions management", "Tagging", "Write"].findIndex((l) => a.accessLevels.includes(l));
-    const strong = all.filter((a) => rank(a) !== -1).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+    // Shortest names first within a level: they are the service's everyday verbs (s3:PutBucketPolicy), which say more than rare ones.
+    const strong = all.filter((a) => rank(a) !== -1).sort((a, b) => rank(a) - rank(b) || a.name.length - b.name.length || a.name.localeCompare(b.name));
     return {
         powerful: strong.length === 0 ? undefined : `${strong.slice(0, 3).map((a) => a.name).join(", ")}${strong.length > 3 ? ", …" : ""}`,
         // The shortest Get action is usually the service's plainest read (s3:GetObject, iam:GetRole).
