@@ -30,8 +30,7 @@ function keyOf(path: string): string {
 /**
  * The fix for an image not pinned by digest, written with the user's own reference: the line to
  * set, and the command that prints the digest (`docker buildx imagetools inspect` does too; the
- * remediation steps name it). A `latest` tag, or none, is dropped from the pin
- * since it says nothing about the version.
+ * remediation steps name it). A `latest` tag is left out of the pin: it names no version.
  */
 function pinFix(path: string, reference: ImageReference): string {
     const keepTag = reference.tag !== undefined && reference.tag !== "latest";

@@ -148,9 +148,10 @@ function scopesResources(conditions: readonly Condition[]): boolean {
 
 /**
  * Actions whose target is named by a condition key rather than by a resource ARN, as AWS documents
- * them. `cloudwatch:PutMetricData` lists one resource type, `dataset`, which only OTLP datasets use:
- * ordinary metric data is authorized on `*` and limited by namespace. `iam:CreateServiceLinkedRole`
- * is limited to the role of one service by `iam:AWSServiceName`.
+ * them. `cloudwatch:PutMetricData` lists one optional resource type, `dataset`, that ordinary metric
+ * data does not name: the CloudWatch guide grants it on `*` and limits it by `cloudwatch:namespace`,
+ * and scoping Resource to a dataset ARN would refuse those calls. `iam:CreateServiceLinkedRole` is
+ * limited to the role of one service by `iam:AWSServiceName`.
  */
 const TARGET_CONDITION_KEYS: Readonly<Record<string, { key: string; example: string }>> = {
     "cloudwatch:putmetricdata": { key: "cloudwatch:namespace", example: "<Namespace>" },
