@@ -392,6 +392,8 @@ describe("iam-no-wildcard-grants", () => {
             ["a negated operator", { StringNotEquals: { "aws:PrincipalOrgID": "o-aa111bb222" } }],
             ["a wildcard value", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::*" } }],
             ["a policy variable", { StringEquals: { "aws:PrincipalAccount": "${aws:SourceAccount}" } }],
+            ["an organization path that leaves the organization open", { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": "o-*/*" } }],
+            ["a user id that leaves the role open", { StringLike: { "aws:userid": "*:alice" } }],
             ["an IP range broader than /8", { IpAddress: { "aws:SourceIp": "0.0.0.0/0" } }],
             ["a key that says nothing of the caller", { StringLike: { "aws:Referer": "https://example.com/*" } }],
             ["ForAllValues (an absent key satisfies it)", { "ForAllValues:StringEquals": { "aws:PrincipalOrgID": "o-aa111bb222" } }],
@@ -406,6 +408,8 @@ describe("iam-no-wildcard-grants", () => {
             ["an aws:SourceArn ARN fixed up to the account", { ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-2:111122223333:alarm:*" } }],
             ["aws:SourceVpce", { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } }],
             ["a /24 aws:SourceIp", { IpAddress: { "aws:SourceIp": "192.0.2.0/24" } }],
+            ["aws:PrincipalOrgPaths under a fixed organization", { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"] } }],
+            ["aws:userid of one role, any session", { StringLike: { "aws:userid": "AROAEXAMPLEID:*" } }],
         ] as const) {
             it(`accepts ${why} as restricting Principal "*"`, async () => {
                 assert.deepEqual(await run(bucketPolicy({ Principal: "*", Condition: condition })), []);

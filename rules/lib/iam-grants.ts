@@ -77,7 +77,14 @@ function isNarrowCidr(value: string): boolean {
     return Number.isInteger(prefix) && prefix >= (address.includes(":") ? 32 : 8);
 }
 
-/** A fixed value; an ARN may keep wildcards after a fixed account (`arn:aws:cloudwatch:us-east-2:111122223333:alarm:*`). */
+const ORG_PATH_KEYS = new Set(["aws:principalorgpaths", "aws:sourceorgpaths"]);
+
+/**
+ * A fixed value. Wildcards may follow a part that already names one caller, as AWS's own examples
+ * write them: an ARN after a fixed account (`arn:aws:cloudwatch:us-east-2:111122223333:alarm:*`),
+ * an organization path after a fixed organization (`o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*`), a
+ * user id after a fixed role or user id (`AROAEXAMPLEID:*`, any session of that role).
+ */
 function isFixedValue(key: string, value: string): boolean {
     if (value === "") {
         return false;
@@ -88,9 +95,18 @@ function isFixedValue(key: string, value: string): boolean {
     if (!hasWildcard(value)) {
         return true;
     }
+    if (value.includes("${")) {
+        return false;
+    }
     if (ARN_KEYS.has(key)) {
         const parts = value.split(":");
-        return parts.length >= 6 && parts[0] === "arn" && /^\d{12}$/.test(parts[4]) && !parts[5].includes("${");
+        return parts.length >= 6 && parts[0] === "arn" && /^\d{12}$/.test(parts[4]);
+    }
+    if (ORG_PATH_KEYS.has(key)) {
+        return /^o-[a-z0-9]{10,32}\/[^*?]/.test(value);
+    }
+    if (key === "aws:userid") {
+        return /^[A-Z0-9]{8,}:/.test(value);
     }
     return false;
 }
