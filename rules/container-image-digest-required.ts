@@ -5,6 +5,7 @@ import {
     isPinnedByDigest,
     namesContainerImages,
     parseImageReference,
+    type ImageReference,
 } from "./lib/container-images";
 import { isUnknown } from "./lib/unknowns";
 
@@ -19,6 +20,40 @@ const RESOLVE_DIGEST =
 
 function quote(reference: string): string {
     return JSON.stringify(reference.length > 200 ? `${reference.slice(0, 200)}…` : reference);
+}
+
+/** `containerDefinitions[1].image` → `image`: the key the one-line fix sets. */
+function keyOf(path: string): string {
+    return path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
+}
+
+/**
+ * The fix for an image not pinned by digest, written with the user's own reference: the line to
+ * set, and the command that prints the digest (`docker buildx imagetools inspect` does too; the
+ * remediation steps name it). A `latest` tag is left out of the pin: it names no version.
+ */
+function pinFix(path: string, reference: ImageReference): string {
+    const keepTag = reference.tag !== undefined && reference.tag !== "latest";
+    const named = `${reference.repository}${reference.tag !== undefined ? `:${reference.tag}` : ""}`;
+    const pinned = `${reference.repository}${keepTag ? `:${reference.tag}` : ""}@sha256:<digest>`;
+    if (named.length > 120) {
+        return RESOLVE_DIGEST;
+    }
+    return `pin its digest: \`${keyOf(path)}: "${pinned}"\` (\`crane digest ${named}\` prints it)`;
+}
+
+/** What is wrong with a digest that is not `sha256:` and 64 lowercase hex digits, and its fix. */
+function digestProblem(path: string, reference: ImageReference & { digest: string }): string {
+    const [algorithm, hex = ""] = reference.digest.split(":", 2);
+    const shown = reference.digest.length > 80 ? `${reference.digest.slice(0, 80)}…` : reference.digest;
+    if (algorithm === "sha256" && /^[0-9a-fA-F]{64}$/.test(hex) && hex !== hex.toLowerCase()) {
+        const fixed = `${reference.repository}${reference.tag !== undefined ? `:${reference.tag}` : ""}@sha256:${hex.toLowerCase()}`;
+        return `has its digest in upper case, which registries refuse; write it in lower case: \`${keyOf(path)}: "${fixed}"\``;
+    }
+    if (algorithm === "sha256" && /^[0-9a-fA-F]+$/.test(hex) && hex.length < 64) {
+        return `has a truncated digest (${hex.length} of 64 hex digits), which no registry resolves; ${pinFix(path, reference)}`;
+    }
+    return `has digest "${shown}", which is not \`sha256:\` followed by 64 lowercase hex digits; ${pinFix(path, reference)}`;
 }
 
 function fromAllowedRegistry(repository: string, prefixes: readonly string[]): boolean {
@@ -46,11 +81,11 @@ function checkImage(path: string, value: unknown, config: DigestConfig): Finding
     }
     if (!isPinnedByDigest(reference)) {
         const found = reference.digest !== undefined
-            ? `has digest "${reference.digest.slice(0, 80)}", which is not \`sha256:\` followed by 64 lowercase hex digits`
+            ? digestProblem(path, { ...reference, digest: reference.digest })
             : reference.tag !== undefined
-                ? `is pinned by the tag "${reference.tag}" only, which can be moved to other content`
-                : "has no tag and no digest, so it means whatever `latest` points to at pull time";
-        return { path, message: `image ${quote(value)} ${found}; ${RESOLVE_DIGEST}.` };
+                ? `is pinned by the tag "${reference.tag}" only, which can be moved to other content; ${pinFix(path, reference)}`
+                : `has no tag and no digest, so it means whatever \`latest\` points to at pull time; ${pinFix(path, reference)}`;
+        return { path, message: `image ${quote(value)} ${found}.` };
     }
     if (config.allowedRegistries.length > 0 && !fromAllowedRegistry(reference.repository, config.allowedRegistries)) {
         return {

@@ -59,7 +59,7 @@ function* documentGrants(resource: ResourceView, doc: PolicyAt, config: GrantCon
             ? { path: `${doc.path}.${problem.path}`, advisory: true, message: `${problem.reason}; it is checked when \`pulumi up\` runs.` }
             : { path: `${doc.path}.${problem.path}`, message: `cannot be read because ${problem.reason}; fix it so the statement can be checked.` };
     }
-    const options = { kmsKeyPolicy: KMS_KEY_TYPES.has(resource.type) };
+    const options = { kmsKeyPolicy: KMS_KEY_TYPES.has(resource.type), statements: read.statements };
     for (const statement of read.statements) {
         for (const finding of statementGrants(statement, doc.kind, config, options)) {
             yield { ...finding, path: `${doc.path}.${finding.path}` };
@@ -123,6 +123,37 @@ function wildcardIn(field: string, value: string): boolean {
 }
 
 const RULE_FIELDS = ["apiGroups", "resources", "verbs", "nonResourceURLs"] as const;
+type RuleField = (typeof RULE_FIELDS)[number];
+
+const RULE_FIELD_NOUNS: Record<RuleField, string> = { apiGroups: "API group", resources: "resource", verbs: "verb", nonResourceURLs: "URL" };
+
+/** A resource of an API group to show in an example, so the fix reads as a real rule. */
+const EXAMPLE_RESOURCE_BY_GROUP: Record<string, string> = {
+    "": "configmaps",
+    apps: "deployments",
+    batch: "jobs",
+    "networking.k8s.io": "ingresses",
+    "rbac.authorization.k8s.io": "roles",
+    "coordination.k8s.io": "leases",
+};
+
+/** The rule as written, with each wildcard field replaced by a list to adapt. */
+function scopedRuleExample(rule: Props, wildFields: readonly RuleField[]): string {
+    const written = (field: RuleField): string[] | undefined => {
+        const values = rule[field];
+        return Array.isArray(values) && !wildFields.includes(field) && values.every((v) => typeof v === "string") ? values as string[] : undefined;
+    };
+    const list = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+    if (rule.nonResourceURLs !== undefined) {
+        return `{ nonResourceURLs: ${list(written("nonResourceURLs") ?? ["/healthz", "/metrics"])}, verbs: ${list(written("verbs") ?? ["get"])} }`;
+    }
+    const groups = written("apiGroups") ?? ["apps"];
+    const base = EXAMPLE_RESOURCE_BY_GROUP[groups[0] ?? ""] ?? "<resource>";
+    // `*/scale` stands for the scale subresource of everything: suggest it of one resource.
+    const subresource = Array.isArray(rule.resources) ? rule.resources.find((r): r is string => typeof r === "string" && /^\*\/[^*]+$/.test(r)) : undefined;
+    const resources = written("resources") ?? [subresource ? `${base}${subresource.slice(1)}` : base];
+    return `{ apiGroups: ${list(groups)}, resources: ${list(resources)}, verbs: ${list(written("verbs") ?? ["get", "list", "watch"])} }`;
+}
 
 function* ruleWildcards(rules: unknown, prefix: string): Iterable<Finding> {
     if (rules === undefined || rules === null) {
@@ -143,6 +174,7 @@ function* ruleWildcards(rules: unknown, prefix: string): Iterable<Finding> {
             continue;
         }
         const wildcards: string[] = [];
+        const wildFields: RuleField[] = [];
         for (const field of RULE_FIELDS) {
             const values = (rule as Props)[field];
             if (isUnknown(values)) {
@@ -151,16 +183,15 @@ function* ruleWildcards(rules: unknown, prefix: string): Iterable<Finding> {
                 const found = values.filter((v): v is string => typeof v === "string" && wildcardIn(field, v));
                 if (found.length > 0) {
                     wildcards.push(`${field} ${found.map(describeRbacWildcard).join(", ")}`);
+                    wildFields.push(field);
                 }
             }
         }
         if (wildcards.length > 0) {
-            const example = (rule as Props).nonResourceURLs !== undefined
-                ? '`{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }`'
-                : '`{ apiGroups: ["apps"], resources: ["deployments", "deployments/scale"], verbs: ["get", "list", "watch"] }`';
             yield {
                 path,
-                message: `grants ${joinAnd(wildcards)}, which reach every current and future one; list what is needed, e.g. ${example}.`,
+                message: `grants ${joinAnd(wildcards)}, which match every ${joinAnd(wildFields.map((f) => RULE_FIELD_NOUNS[f]))}, ` +
+                    `including ones added later; list what is needed, e.g. \`${scopedRuleExample(rule as Props, wildFields)}\`.`,
             };
         }
     }

@@ -137,12 +137,29 @@ function addLockResource(bucket: ResourceView, config: RetentionConfig): string 
         `rule: { defaultRetention: ${retentionExample(config)} } });`;
 }
 
+/**
+ * The major version of the AWS provider that manages a resource, when the engine says: provider
+ * resources carry their plugin `version` among their inputs.
+ */
+function awsProviderMajor(resource: ResourceView): number | undefined {
+    const version = resource.provider?.type === "pulumi:providers:aws" ? resource.provider.props.version : undefined;
+    const major = typeof version === "string" ? /^(\d+)\./.exec(version)?.[1] : undefined;
+    return major === undefined ? undefined : Number(major);
+}
+
 function noLock(bucket: ResourceView, config: RetentionConfig): string {
-    const legacy = companionClasses(bucket.type).mayBeLegacy
-        ? ` With @pulumi/aws v6's legacy Bucket, set \`objectLockConfiguration: { objectLockEnabled: "Enabled", rule: { defaultRetention: ${retentionExample(config)} } }\` instead.`
+    const problem = "does not enable object lock, and no lock configuration in the stack applies to this bucket, so its objects can be " +
+        "overwritten and deleted.";
+    // `aws:s3/bucket:Bucket` is the legacy Bucket in v6 (no top-level objectLockEnabled) and the former BucketV2 in v7.
+    const legacyFix = `set \`objectLockConfiguration: { objectLockEnabled: "Enabled", rule: { defaultRetention: ${retentionExample(config)} } }\``;
+    const major = awsProviderMajor(bucket);
+    if (companionClasses(bucket.type).mayBeLegacy && major !== undefined && major < 7) {
+        return `${problem} With @pulumi/aws v${major}'s Bucket, ${legacyFix} (an existing bucket is replaced).`;
+    }
+    const legacy = companionClasses(bucket.type).mayBeLegacy && major === undefined
+        ? ` With @pulumi/aws v6's legacy Bucket, ${legacyFix} instead.`
         : "";
-    return "does not enable object lock, and no lock configuration in the stack applies to this bucket, so its objects can be " +
-        "overwritten and deleted. Set `objectLockEnabled: true` (AWS then turns versioning on; an existing bucket is replaced) " +
+    return `${problem} Set \`objectLockEnabled: true\` (AWS then turns versioning on; an existing bucket is replaced) ` +
         `and add \`${addLockResource(bucket, config)}\`.${legacy}`;
 }
 

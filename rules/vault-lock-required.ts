@@ -174,7 +174,7 @@ function* familyFindings(resources: readonly ResourceView[], family: VaultFamily
         const findings: StackFinding[] = vaultLocks.length === 0
             ? [{ ...missingLock(vault, family, locks.maybeOf(vault), config), resource: vault }]
             : vaultLocks.flatMap((lock) => [...family.checkLock(lock.props, config)]
-                .map((f) => ({ ...f, message: `${f.message} (It locks ${vault.name}.)`, resource: lock })));
+                .map((f) => ({ ...f, message: `${f.message} (This is the lock of the flagged vault ${vault.name}.)`, resource: lock })));
         yield* onlyIfFlagged(vault, findings);
     }
 }

@@ -17,13 +17,14 @@ describe("container-image-digest-required", () => {
             assert.equal(reported.length, 1);
             assert.match(reported[0].message, /^spec\.template\.spec\.initContainers\[0\]\.image of checkout \(kubernetes:apps\/v1:Deployment\)/);
             assert.match(reported[0].message, /"busybox:1\.36" is pinned by the tag "1\.36" only/);
-            assert.match(reported[0].message, /crane digest/);
+            assert.match(reported[0].message, /pin its digest: `image: "busybox:1\.36@sha256:<digest>"` \(`crane digest busybox:1\.36` prints it\)\.$/);
         });
 
         it("rejects a CronJob image tagged latest inside its job template", async () => {
             const [finding] = mandatory(await runResourcePolicy(policy, load("cronjob-latest")));
             assert.match(finding.message, /^spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.image/);
             assert.match(finding.message, /"acme\/reporter:latest"/);
+            assert.match(finding.message, /`image: "acme\/reporter@sha256:<digest>"`/, "the fix drops a latest tag, which names no version");
         });
 
         it("rejects an ephemeral container with neither tag nor digest", async () => {
@@ -70,6 +71,12 @@ describe("container-image-digest-required", () => {
             assert.match(finding.message, /^template\.spec\.containers\[0\]\.image/);
         });
 
+        it("reads the pod template of an Argo Rollout, a custom resource that replaces a Deployment", async () => {
+            const [finding, ...rest] = mandatory(await runResourcePolicy(policy, load("rollout-argo-tag")));
+            assert.equal(rest.length, 0);
+            assert.match(finding.message, /^spec\.template\.spec\.containers\[0\]\.image of checkout \(kubernetes:argoproj\.io\/v1alpha1:Rollout\): image "ghcr\.io\/acme\/checkout:3\.2\.0" is pinned by the tag "3\.2\.0" only/);
+        });
+
         it("ignores kinds that run no containers", async () => {
             const service = { type: "kubernetes:core/v1:Service", props: { spec: { containers: [{ image: "nginx" }] } } };
             assert.deepEqual(await runResourcePolicy(policy, service), []);
@@ -84,8 +91,8 @@ describe("container-image-digest-required", () => {
         };
 
         for (const [image, why] of [
-            [`nginx@sha256:${DIGEST.toUpperCase()}`, /not `sha256:` followed by 64 lowercase hex/],
-            [`nginx@sha256:${DIGEST.slice(0, 12)}`, /not `sha256:` followed by 64 lowercase hex/],
+            [`nginx@sha256:${DIGEST.toUpperCase()}`, new RegExp(`has its digest in upper case, which registries refuse; write it in lower case: \`image: "nginx@sha256:${DIGEST}"\`\\.$`)],
+            [`ghcr.io/acme/app:1.0@sha256:${DIGEST.slice(0, 12)}`, /has a truncated digest \(12 of 64 hex digits\), which no registry resolves; pin its digest: `image: "ghcr\.io\/acme\/app:1\.0@sha256:<digest>"`/],
             [`nginx@sha512:${DIGEST}${DIGEST}`, /not `sha256:`/],
             ["nginx@", /not a valid image reference/],
             ["ghcr.io/acme/app:1.0 ", /not a valid image reference/],
@@ -151,7 +158,7 @@ describe("container-image-digest-required", () => {
 
         it("rejects a Lambda image function whose imageUri is tagged", async () => {
             const [finding] = mandatory(await runResourcePolicy(policy, load("lambda-image-tag")));
-            assert.match(finding.message, /^imageUri of resize .*tag "prod" only/);
+            assert.match(finding.message, /^imageUri of resize .*tag "prod" only, .*pin its digest: `imageUri: "[^"]+:prod@sha256:<digest>"`/);
         });
 
         it("leaves zip-packaged Lambda functions alone", async () => {

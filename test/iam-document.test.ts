@@ -80,9 +80,9 @@ describe("iam-document", () => {
             assert.deepEqual(doc.statements[1].principal, { wildcard: true, values: ["AWS:arn:aws:iam::111122223333:root", "AWS:*"], unknown: false });
         });
 
-        it("lower-cases condition keys, which IAM compares case-insensitively", () => {
+        it("lower-cases condition keys, which IAM compares case-insensitively, and keeps them as written for messages", () => {
             const statement = only(readPolicyDocument({ Statement: [{ Action: "sns:Publish", Condition: { StringEquals: { "AWS:SourceAccount": "444455556666" } } }] }));
-            assert.deepEqual(statement.conditions, [{ operator: "StringEquals", key: "aws:sourceaccount", values: ["444455556666"], unknown: false }]);
+            assert.deepEqual(statement.conditions, [{ operator: "StringEquals", key: "aws:sourceaccount", written: "AWS:SourceAccount", values: ["444455556666"], unknown: false }]);
         });
 
         it("reads condition values that are booleans or numbers as strings", () => {

@@ -69,13 +69,14 @@ describe("iam-no-wildcard-grants", () => {
                     'except "iam:*", "organizations:*", "account:*", including actions AWS adds later; replace it with an `Action` list of what is needed ' +
                     "(keep NotAction for Deny statements).",
                     `policy.Statement[1].Resource ${ofPolicy("power-user-access")}Statement[1] allows iam:CreateServiceLinkedRole (Write), ` +
-                    'iam:DeleteServiceLinkedRole (Write) on Resource "*"; these actions support resource-level permissions, so scope Resource to the ' +
-                    'ARNs they need, e.g. "arn:aws:iam::<Account>:role/<RoleNameWithPath>".',
+                    'iam:DeleteServiceLinkedRole (Write) on Resource "*"; iam:DeleteServiceLinkedRole supports resource-level permissions, so scope ' +
+                    'Resource to the ARNs it needs, e.g. "arn:aws:iam::<Account>:role/<RoleNameWithPath>"; limit iam:CreateServiceLinkedRole to its ' +
+                    'targets with `Condition: { StringEquals: { "iam:AWSServiceName": "<service>.amazonaws.com" } }` in a statement of its own.',
                 ],
             },
             {
                 fixture: "managed-iam-full-access",
-                mandatory: [/^policy\.Statement\[0\]\.Action of iam-full-access .*allows Action "iam:\*", every action of the service \(including iam:AttachGroupPolicy, .*list the iam actions needed instead, e\.g\. `Action: \["iam:Get\w+"\]`/],
+                mandatory: [/^policy\.Statement\[0\]\.Action of iam-full-access .*allows Action "iam:\*", every action of the service \(including iam:CreatePolicy, iam:DeletePolicy, iam:PutRolePolicy, …\); list the iam actions needed instead, e\.g\. `Action: \["iam:Get\w+"\]`/],
             },
             {
                 fixture: "managed-amazon-sqs-full-access",
@@ -131,8 +132,9 @@ describe("iam-no-wildcard-grants", () => {
                 mandatory: [
                     "policy.Statement[0].Principal of s3-bucket-policy-http-referer (aws:s3/bucketPolicy:BucketPolicy): Statement[0] " +
                     '(Sid "Allow only GET requests originating from www.example.com and example.com.") allows Principal "*" (anyone, in any account) ' +
-                    'with no condition that restricts who; name the principals, e.g. `{"AWS": "arn:aws:iam::111122223333:role/reader"}`, or add a ' +
-                    "condition with a fixed value on aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID.",
+                    "and its Condition does not restrict who (aws:Referer does not identify the caller's account, organization or network); name " +
+                    'the principals, e.g. `{"AWS": "arn:aws:iam::111122223333:role/reader"}`, or add a condition with a fixed value on ' +
+                    "aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID.",
                 ],
             },
             {
@@ -155,6 +157,24 @@ describe("iam-no-wildcard-grants", () => {
                 fixture: "sns-topic-policy-public-publish",
                 mandatory: [/^policy\.Statement\.Principal of sns-topic-policy-public-publish .*Statement \(Sid "My-statement-id"\) allows Principal "\*"/],
             },
+            {
+                fixture: "iam-policy-aws-load-balancer-controller",
+                mandatory: [
+                    `policy.Statement[0].Resource ${ofPolicy("aws-load-balancer-controller")}Statement[0] allows iam:CreateServiceLinkedRole (Write) on ` +
+                    'Resource "*"; limit iam:CreateServiceLinkedRole to its targets with `Condition: { StringEquals: { "iam:AWSServiceName": ' +
+                    '"<service>.amazonaws.com" } }` in a statement of its own.',
+                    /^policy\.Statement\[1\]\.Resource .*allows waf-regional:AssociateWebACL \(Write\)/,
+                    /^policy\.Statement\[2\]\.Resource .*allows ec2:AuthorizeSecurityGroupIngress \(Write\), ec2:RevokeSecurityGroupIngress \(Write\) on Resource "\*"/,
+                    /^policy\.Statement\[3\]\.Resource .*allows ec2:CreateSecurityGroup \(Write\) on Resource "\*"; this action supports resource-level permissions, so scope Resource to the ARNs it needs/,
+                    /^policy\.Statement\[8\]\.Resource .*allows elasticloadbalancing:CreateListener \(Write\)/,
+                    /^policy\.Statement\[11\]\.Resource .*allows elasticloadbalancing:ModifyListener \(Write\)/,
+                ],
+            },
+            { fixture: "apigateway-rest-api-policy-private-vpce-only", mandatory: [] },
+            {
+                fixture: "apigateway-rest-api-policy-deny-source-ip",
+                mandatory: [/^policy\.Statement\[0\]\.Principal of apigateway-rest-api-policy-deny-source-ip \(aws:apigateway\/restApiPolicy:RestApiPolicy\): Statement\[0\] allows Principal "\*" \(anyone, in any account\) with no condition that restricts who/],
+            },
             { fixture: "kms-key-policy-console-default", mandatory: [] },
             { fixture: "kms-key-policy-ebs-via-service", mandatory: [] },
             {
@@ -176,10 +196,10 @@ describe("iam-no-wildcard-grants", () => {
                 fixture: "clusterrole-cluster-admin",
                 mandatory: [
                     "rules[0] of cluster-admin (kubernetes:rbac.authorization.k8s.io/v1:ClusterRole): grants apiGroups \"*\", resources \"*\" and " +
-                    'verbs "*", which reach every current and future one; list what is needed, e.g. `{ apiGroups: ["apps"], resources: ["deployments", ' +
-                    '"deployments/scale"], verbs: ["get", "list", "watch"] }`.',
+                    'verbs "*", which match every API group, resource and verb, including ones added later; list what is needed, e.g. ' +
+                    '`{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] }`.',
                     'rules[1] of cluster-admin (kubernetes:rbac.authorization.k8s.io/v1:ClusterRole): grants verbs "*" and nonResourceURLs "*", which ' +
-                    'reach every current and future one; list what is needed, e.g. `{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }`.',
+                    'match every verb and URL, including ones added later; list what is needed, e.g. `{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }`.',
                 ],
             },
             {
@@ -304,11 +324,46 @@ describe("iam-no-wildcard-grants", () => {
             assert.deepEqual(await run(identityPolicy({ Statement: [{ Action: "logs:PutLogEvents", Resource: "arn:aws:logs:*:*:log-group:/aws/lambda/*" }] })), []);
         });
 
+        it("treats a short ARN ending in * (arn:*, arn:aws:*, arn:aws:iam::*) as every resource", async () => {
+            for (const resource of ["arn:*", "arn:aws:*", "arn:aws:iam::*"]) {
+                const [finding] = mandatory(await run(identityPolicy({ Statement: [{ Action: "iam:PassRole", Resource: resource }] })));
+                assert.match(finding?.message ?? "", new RegExp(`allows iam:PassRole \\(Write\\) on Resource "${resource.replace(/\*/g, "\\*")}"`), resource);
+            }
+            assert.deepEqual(await run(identityPolicy({ Statement: [{ Action: "iam:PassRole", Resource: "arn:aws:iam::111122223333:*" }] })), []);
+            const [glob] = mandatory(await run(identityPolicy({ Statement: [{ Action: "iam:Pass*", Resource: "arn:aws:iam::*" }] })));
+            assert.match(glob.message, /allows Action "iam:Pass\*" on Resource "arn:aws:iam::\*"; the glob matches only iam:PassRole \(Write\), which supports resource-level permissions; name it and scope Resource/);
+        });
+
         it("passes Resource \"*\" narrowed by tag conditions (ABAC)", async () => {
             const abac = { Statement: [{ Action: "ec2:StopInstances", Resource: "*", Condition: { StringEquals: { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } } }] };
             assert.deepEqual(await run(identityPolicy(abac)), []);
             const ifExists = { Statement: [{ Action: "ec2:StopInstances", Resource: "*", Condition: { StringEqualsIfExists: { "aws:ResourceTag/team": "web" } } }] };
             assert.equal(mandatory(await run(identityPolicy(ifExists))).length, 1, "IfExists lets untagged resources through");
+        });
+
+        it("passes Resource \"*\" that requires a tag with Null false, as the AWS Load Balancer Controller policy does", async () => {
+            const tagged = (key: string, value: string) => identityPolicy({ Statement: [{ Action: "elasticloadbalancing:DeleteLoadBalancer", Resource: "*", Condition: { Null: { [key]: value } } }] });
+            assert.deepEqual(await run(tagged("aws:ResourceTag/elbv2.k8s.aws/cluster", "false")), []);
+            assert.equal(mandatory(await run(tagged("aws:ResourceTag/elbv2.k8s.aws/cluster", "true"))).length, 1, "Null true matches untagged resources");
+            assert.equal(mandatory(await run(tagged("aws:SourceVpc", "false"))).length, 1, "a key that is not a tag does not scope resources");
+        });
+
+        it("passes cloudwatch:PutMetricData on Resource \"*\" limited to a namespace, and says how to limit it otherwise", async () => {
+            const putMetricData = (condition?: Record<string, unknown>) =>
+                identityPolicy({ Statement: [{ Action: "cloudwatch:PutMetricData", Resource: "*", ...(condition ? { Condition: condition } : {}) }] });
+            assert.deepEqual(await run(putMetricData({ StringEquals: { "cloudwatch:namespace": "Acme/Orders" } })), []);
+            const [finding] = mandatory(await run(putMetricData()));
+            assert.equal(finding.message,
+                'policy.Statement[0].Resource of app (aws:iam/policy:Policy): Statement[0] allows cloudwatch:PutMetricData (Write) on Resource "*"; ' +
+                'limit cloudwatch:PutMetricData to its targets with `Condition: { StringEquals: { "cloudwatch:namespace": "<Namespace>" } }`.');
+            assert.equal(mandatory(await run(putMetricData({ StringLike: { "cloudwatch:namespace": "*" } }))).length, 1, "a namespace of * limits nothing");
+        });
+
+        it("passes iam:CreateServiceLinkedRole limited to one service's role by iam:AWSServiceName", async () => {
+            const doc = { Statement: [{ Action: "iam:CreateServiceLinkedRole", Resource: "*", Condition: { StringEquals: { "iam:AWSServiceName": "ecs.amazonaws.com" } } }] };
+            assert.deepEqual(await run(identityPolicy(doc)), []);
+            const negated = { Statement: [{ Action: "iam:CreateServiceLinkedRole", Resource: "*", Condition: { StringNotEquals: { "iam:AWSServiceName": "ecs.amazonaws.com" } } }] };
+            assert.equal(mandatory(await run(identityPolicy(negated))).length, 1);
         });
 
         it("says, as advisory, when an action is not in the data instead of guessing", async () => {
@@ -337,6 +392,8 @@ describe("iam-no-wildcard-grants", () => {
             ["a negated operator", { StringNotEquals: { "aws:PrincipalOrgID": "o-aa111bb222" } }],
             ["a wildcard value", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::*" } }],
             ["a policy variable", { StringEquals: { "aws:PrincipalAccount": "${aws:SourceAccount}" } }],
+            ["an organization path that leaves the organization open", { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": "o-*/*" } }],
+            ["a user id that leaves the role open", { StringLike: { "aws:userid": "*:alice" } }],
             ["an IP range broader than /8", { IpAddress: { "aws:SourceIp": "0.0.0.0/0" } }],
             ["a key that says nothing of the caller", { StringLike: { "aws:Referer": "https://example.com/*" } }],
             ["ForAllValues (an absent key satisfies it)", { "ForAllValues:StringEquals": { "aws:PrincipalOrgID": "o-aa111bb222" } }],
@@ -351,11 +408,119 @@ describe("iam-no-wildcard-grants", () => {
             ["an aws:SourceArn ARN fixed up to the account", { ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-2:111122223333:alarm:*" } }],
             ["aws:SourceVpce", { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } }],
             ["a /24 aws:SourceIp", { IpAddress: { "aws:SourceIp": "192.0.2.0/24" } }],
+            ["aws:PrincipalOrgPaths under a fixed organization", { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"] } }],
+            ["aws:userid of one role, any session", { StringLike: { "aws:userid": "AROAEXAMPLEID:*" } }],
         ] as const) {
             it(`accepts ${why} as restricting Principal "*"`, async () => {
                 assert.deepEqual(await run(bucketPolicy({ Principal: "*", Condition: condition })), []);
             });
         }
+
+        it("says which condition fails to restrict who, and why", async () => {
+            const trust = { Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:PrincipalTag/team": "platform" } } }] };
+            const [tag] = mandatory(await run({ type: "aws:iam/role:Role", name: "tagged", props: { assumeRolePolicy: JSON.stringify(trust) } }));
+            assert.match(tag.message, /allows Principal \{"AWS": "\*"\} \(anyone, in any account\) and its Condition does not restrict who \(aws:PrincipalTag\/team does not identify the caller's account, organization or network\); name the principals/);
+            const [arn] = mandatory(await run(bucketPolicy({ Principal: "*", Condition: { ArnLike: { "aws:SourceArn": "arn:aws:sns:*:*:*" } } })));
+            assert.match(arn.message, /its Condition does not restrict who \(aws:SourceArn "arn:aws:sns:\*:\*:\*" has a wildcard where a fixed account or value is needed\)/);
+            const [negated] = mandatory(await run(bucketPolicy({ Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-aa111bb222" } } })));
+            assert.match(negated.message, /\(StringNotEquals on aws:PrincipalOrgID lets in every caller not listed\)/);
+        });
+
+        describe("web identity federation", () => {
+            const GITHUB = "token.actions.githubusercontent.com";
+            const IRSA = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+            const trust = (provider: string, condition?: Record<string, unknown>) => ({
+                type: "aws:iam/role:Role",
+                name: "deploy",
+                props: {
+                    assumeRolePolicy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{
+                            Effect: "Allow",
+                            Principal: { Federated: provider === "accounts.google.com" || provider.startsWith("arn:") ? provider : `arn:aws:iam::111122223333:oidc-provider/${provider}` },
+                            Action: "sts:AssumeRoleWithWebIdentity",
+                            ...(condition ? { Condition: condition } : {}),
+                        }],
+                    }),
+                },
+            });
+
+            it("rejects a GitHub OIDC trust without a condition on the sub claim, whatever the audience", async () => {
+                const [finding] = mandatory(await run(trust(GITHUB, { StringEquals: { [`${GITHUB}:aud`]: "sts.amazonaws.com" } })));
+                assert.equal(finding.message,
+                    "assumeRolePolicy.Statement[0].Principal of deploy (aws:iam/role:Role): Statement[0] trusts the identity provider " +
+                    `"${GITHUB}" with no condition on ${GITHUB}:sub, so any identity it issues tokens to can assume this role; add ` +
+                    `\`Condition: { StringEquals: { "${GITHUB}:sub": "repo:<org>/<repo>:ref:refs/heads/main" } }\`.`);
+            });
+
+            it("rejects a sub claim that leaves the repository owner open", async () => {
+                const [finding] = mandatory(await run(trust(GITHUB, { StringLike: { [`${GITHUB}:sub`]: "repo:*/*:ref:refs/heads/corgi" } })));
+                assert.match(finding.message, /^assumeRolePolicy\.Statement\[0\]\.Condition of deploy .* with token\.actions\.githubusercontent\.com:sub "repo:\*\/\*:ref:refs\/heads\/corgi", which leaves the repository owner open, so any identity/);
+            });
+
+            it("passes a sub claim fixed to one owner, repository or branch", async () => {
+                for (const sub of ["repo:acme/platform:ref:refs/heads/main", "repo:acme/platform:*", "repo:acme/*"]) {
+                    assert.deepEqual(await run(trust(GITHUB, { StringLike: { [`${GITHUB}:sub`]: sub } })), [], sub);
+                }
+            });
+
+            it("requires an EKS service account trust (IRSA) to fix the namespace", async () => {
+                assert.deepEqual(await run(trust(IRSA, { StringEquals: { [`${IRSA}:sub`]: "system:serviceaccount:kube-system:external-dns" } })), []);
+                const [finding] = mandatory(await run(trust(IRSA, { StringLike: { [`${IRSA}:sub`]: "system:serviceaccount:*:external-dns" } })));
+                assert.match(finding.message, /"system:serviceaccount:\*:external-dns", which leaves the namespace open, .*add `Condition: \{ StringEquals: \{ "oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:<namespace>:<service-account>" \} \}`/);
+            });
+
+            it("requires the audience of a web identity provider named without an ARN", async () => {
+                assert.equal(mandatory(await run(trust("accounts.google.com"))).length, 1);
+                assert.deepEqual(await run(trust("accounts.google.com", { StringEquals: { "accounts.google.com:aud": "123456789012-abc.apps.googleusercontent.com" } })), []);
+            });
+
+            it("leaves SAML federation alone: the identity provider decides who signs in", async () => {
+                assert.deepEqual(await run(trust("arn:aws:iam::111122223333:saml-provider/okta")), []);
+            });
+
+            it("reports a sub condition unknown at preview as advisory", async () => {
+                const role = trust(GITHUB);
+                role.props.assumeRolePolicy = { Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${GITHUB}` }, Action: "sts:AssumeRoleWithWebIdentity", Condition: { StringEquals: { [`${GITHUB}:sub`]: UNKNOWN_STRING } } }] } as unknown as string;
+                const reported = await run(role);
+                assert.deepEqual(reported.map((r) => r.level), ["advisory"]);
+                assert.match(reported[0].message, /trusts the identity provider "token\.actions\.githubusercontent\.com" and its Condition is not known/);
+            });
+        });
+
+        describe("a Deny that lets only some callers through", () => {
+            const api = (statements: Record<string, unknown>[]) => ({
+                type: "aws:apigateway/restApiPolicy:RestApiPolicy",
+                name: "internal",
+                props: { restApiId: "a1b2c3d4e5", policy: { Version: "2012-10-17", Statement: statements } },
+            });
+            const allow = { Effect: "Allow", Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*" };
+            const deny = { ...allow, Effect: "Deny", Condition: { StringNotEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } } };
+
+            it("restricts Principal \"*\" when it denies the same actions on the same resources to every caller but a fixed one", async () => {
+                assert.deepEqual(await run(api([allow, deny])), []);
+                assert.deepEqual(await run(api([{ ...deny, Action: "*", Resource: "*" }, allow])), [], "a broader Deny covers the Allow");
+            });
+
+            for (const [why, changed] of [
+                ["covers fewer actions", { ...deny, Action: "execute-api:ManageConnections" }],
+                ["covers fewer resources", { ...deny, Resource: "execute-api:/prod/*" }],
+                ["applies to some principals only", { ...deny, Principal: { AWS: "arn:aws:iam::111122223333:root" } }],
+                ["also needs an unrelated condition to apply", { ...deny, Condition: { ...deny.Condition, Bool: { "aws:SecureTransport": "false" } } }],
+                ["denies only the callers it lists", { ...deny, Condition: { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } } }],
+                ["compares with a wildcard", { ...deny, Condition: { StringNotLike: { "aws:SourceVpce": "vpce-*" } } }],
+            ] as const) {
+                it(`does not restrict Principal "*" when the Deny ${why}`, async () => {
+                    assert.equal(mandatory(await run(api([allow, changed]))).length, 1);
+                });
+            }
+
+            it("reports Principal \"*\" as advisory while the Deny's condition is unknown at preview", async () => {
+                const reported = await run(api([allow, { ...deny, Condition: { StringNotEquals: { "aws:SourceVpce": UNKNOWN_STRING } } }]));
+                assert.deepEqual(reported.map((r) => r.level), ["advisory"]);
+                assert.match(reported[0].message, /a Deny statement that may restrict it is not known .* checked when `pulumi up` runs/);
+            });
+        });
 
         it("reports Principal \"*\" with a Condition unknown at preview as advisory", async () => {
             const reported = await run(bucketPolicy({ Principal: "*", Condition: { ArnEquals: { "aws:SourceArn": UNKNOWN_STRING } } }));
@@ -378,6 +543,7 @@ describe("iam-no-wildcard-grants", () => {
         it("does not extend the kms:* delegation to other resource policies", async () => {
             const [finding] = mandatory(await run(bucketPolicy({ Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "s3:*" })));
             assert.match(finding.message, /allows Action "s3:\*"/);
+            assert.doesNotMatch(finding.message, /with the ARNs they act on/, "a resource policy's Resource is the resource itself");
         });
 
         it("does not judge Resource \"*\" in a resource policy, where it means the resource itself", async () => {
@@ -528,6 +694,13 @@ describe("iam-no-wildcard-grants", () => {
 
         it("does not treat */* as a wildcard: it only names a subresource called *", async () => {
             assert.deepEqual(await run(role("kubernetes:rbac.authorization.k8s.io/v1:Role", [{ apiGroups: [""], resources: ["*/*"], verbs: ["get"] }])), []);
+        });
+
+        it("suggests the rule as written with only its wildcard replaced", async () => {
+            const [finding] = mandatory(await run(role("kubernetes:rbac.authorization.k8s.io/v1:Role", [{ apiGroups: [""], resources: ["secrets"], verbs: ["*"] }])));
+            assert.equal(finding.message,
+                'rules[0] of app (kubernetes:rbac.authorization.k8s.io/v1:Role): grants verbs "*", which match every verb, including ones added later; ' +
+                'list what is needed, e.g. `{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] }`.');
         });
 
         it("checks Role, RolePatch and ClusterRoleList items like ClusterRole", async () => {

@@ -103,6 +103,19 @@ describe("storage-object-lock-required-stack", () => {
             assert.match(finding.message, /With @pulumi\/aws v6's legacy Bucket, set `objectLockConfiguration: \{ objectLockEnabled: "Enabled"/);
         });
 
+        it("gives only the fix of the provider version that manages the bucket, when the engine says which", async () => {
+            const managedBy = (version: string): Fixture => ({
+                ...load("bucket-v7-no-lock"),
+                provider: { type: "pulumi:providers:aws", name: `default_${version.replace(/\./g, "_")}`, props: { region: "eu-west-1", version } },
+            });
+            const [v7] = await runStackPolicy(policy, [managedBy("7.48.0")]);
+            assert.match(v7.message, /Set `objectLockEnabled: true` .*`new aws\.s3\.BucketObjectLockConfiguration\("reports-lock"/);
+            assert.doesNotMatch(v7.message, /v6/);
+            const [v6] = await runStackPolicy(policy, [managedBy("6.83.4")]);
+            assert.match(v6.message, /so its objects can be overwritten and deleted\. With @pulumi\/aws v6's Bucket, set `objectLockConfiguration: \{ objectLockEnabled: "Enabled", rule: \{ defaultRetention: \{ mode: "GOVERNANCE", days: 1 \} \} \}` \(an existing bucket is replaced\)\.$/);
+            assert.doesNotMatch(v6.message, /BucketObjectLockConfiguration\(/, "v6 has no BucketObjectLockConfiguration class");
+        });
+
         it("rejects a bucket created with objectLockEnabled false and no lock configuration", async () => {
             const [finding] = await runStackPolicy(policy, [bucket("reports", { objectLockEnabled: false })]);
             assert.match(finding.message, /^objectLockEnabled of reports .*: does not enable object lock/);

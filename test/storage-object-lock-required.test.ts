@@ -101,10 +101,13 @@ describe("storage-object-lock-required", () => {
             assert.match(messages[1], /^rule\.defaultRetention\.mode of audit-logs-lock .*is "STRICT", which is not an object lock mode/);
         });
 
-        it("rejects a retention with no period, reading a zero as unset as the provider does", async () => {
-            const f = withRetention(load("lock-config-governance-30-days"), { mode: "GOVERNANCE", days: 0, years: 0 });
-            const [finding] = mandatory(await runResourcePolicy(policy, f));
-            assert.match(finding.message, /^rule\.defaultRetention of audit-logs-lock .*sets no retention period \(neither days nor years\); add `days: 1`/);
+        it("rejects a retention with no period, reading a zero as unset as the provider does and saying so", async () => {
+            const zero = withRetention(load("lock-config-governance-30-days"), { mode: "GOVERNANCE", days: 0, years: 0 });
+            const [finding] = mandatory(await runResourcePolicy(policy, zero));
+            assert.match(finding.message, /^rule\.defaultRetention\.days of audit-logs-lock .*: is 0, which the provider leaves out of its call to AWS, so the rule has no retention period; set `days: 1` or more\.$/);
+            const none = withRetention(load("lock-config-governance-30-days"), { mode: "GOVERNANCE" });
+            const [missing] = mandatory(await runResourcePolicy(policy, none));
+            assert.match(missing.message, /^rule\.defaultRetention of audit-logs-lock .*sets no retention period \(neither days nor years\); add `days: 1`/);
         });
 
         it("passes a retention in years whose unused days are zero", async () => {

@@ -41,7 +41,7 @@ describe("vault-lock-required-stack", () => {
             const [finding, ...rest] = await runStackPolicy(policy, [vault, lock]);
             assert.equal(rest.length, 0);
             assert.equal(finding.urn, urn(lock));
-            assert.match(finding.message, /^minRetentionDays of evidence-vault-lock \(aws:backup\/vaultLockConfiguration:VaultLockConfiguration\): is not set, so the lock lets recovery points be deleted at any age; set `minRetentionDays: 1`\. \(It locks evidence-vault\.\)/);
+            assert.match(finding.message, /^minRetentionDays of evidence-vault-lock \(aws:backup\/vaultLockConfiguration:VaultLockConfiguration\): is not set, so the lock lets recovery points be deleted at any age; set `minRetentionDays: 1`\. \(This is the lock of the flagged vault evidence-vault\.\)/);
         });
 
         it("rejects a governance-mode lock when only COMPLIANCE is allowed", async () => {

@@ -22,7 +22,8 @@ export interface ImageScan {
 
 // ---------------------------------------------------------------------------------------------
 // Kubernetes: the pod spec path of each workload kind. Patch variants share the path; `…List`
-// kinds hold the same under `items[]`. API groups include the deprecated ones that old charts use.
+// kinds hold the same under `items[]`. API groups include the deprecated ones that old charts use,
+// and custom resources that embed a pod template.
 
 const POD_SPEC_PATH_BY_KIND: Record<string, string[]> = {
     Pod: ["spec"],
@@ -34,6 +35,8 @@ const POD_SPEC_PATH_BY_KIND: Record<string, string[]> = {
     ReplicationController: ["spec", "template", "spec"],
     Job: ["spec", "template", "spec"],
     CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+    // Argo Rollouts (`argoproj.io`), a custom resource that replaces a Deployment for canary and blue-green releases.
+    Rollout: ["spec", "template", "spec"],
 };
 
 const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"];

@@ -28,6 +28,8 @@ export interface Condition {
     operator: string;
     /** Lower-cased: condition keys are case-insensitive (`AWS:SourceAccount` is `aws:SourceAccount`). */
     key: string;
+    /** The key as written, for messages. */
+    written: string;
     values: string[];
     unknown: boolean;
 }
@@ -142,7 +144,7 @@ function readConditions(value: unknown, path: string, statement: Statement, prob
         }
         for (const [key, raw] of Object.entries(block)) {
             const items = Array.isArray(raw) ? raw : [raw];
-            const condition: Condition = { operator, key: key.toLowerCase(), values: [], unknown: isUnknown(raw) };
+            const condition: Condition = { operator, key: key.toLowerCase(), written: key, values: [], unknown: isUnknown(raw) };
             for (const item of isUnknown(raw) ? [] : items) {
                 if (isUnknown(item)) {
                     condition.unknown = true;

@@ -163,7 +163,14 @@ function* checkPeriod(slot: Slot, config: RetentionConfig): Iterable<Finding> {
         return;
     }
     if (!isPeriodSet(days) && !isPeriodSet(years)) {
-        yield { path: slot.path, message: `sets no retention period (neither days nor years); add \`days: ${config.minRetentionDays}\`.` };
+        const zero = [days, years].find((s) => s.value === 0);
+        yield zero
+            ? {
+                path: zero.path,
+                message: `is 0, which the provider leaves out of its call to AWS, so the rule has no retention period; ` +
+                    `set \`days: ${config.minRetentionDays}\` or more.`,
+            }
+            : { path: slot.path, message: `sets no retention period (neither days nor years); add \`days: ${config.minRetentionDays}\`.` };
         return;
     }
     const [period, unit] = isPeriodSet(days) ? [days, "days"] : [years, "years"];

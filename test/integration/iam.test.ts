@@ -148,8 +148,9 @@ describe("iam-no-wildcard-grants over gRPC", function () {
         assert.deepEqual(keda.map((d) => d.message.split(" of ")[0]), ["rules[0]", "rules[1]", "rules[2]", "rules[3]", "rules[4]", "rules[5]", "rules[6]"]);
         assert.deepEqual(keda[2], mandatory(
             "rules[2] of keda-operator (kubernetes:rbac.authorization.k8s.io/v1:ClusterRole): grants apiGroups \"*\", resources " +
-            "\"*/scale\" (the scale subresource of every resource) and verbs \"*\", which reach every current and future one; list what " +
-            "is needed, e.g. `{ apiGroups: [\"apps\"], resources: [\"deployments\", \"deployments/scale\"], verbs: [\"get\", \"list\", \"watch\"] }`.",
+            "\"*/scale\" (the scale subresource of every resource) and verbs \"*\", which match every API group, resource and verb, " +
+            "including ones added later; list what is needed, e.g. `{ apiGroups: [\"apps\"], resources: [\"deployments/scale\"], " +
+            "verbs: [\"get\", \"list\", \"watch\"] }`.",
         ));
         assert.deepEqual(ours(await pack.analyze(fromFixture("clusterrolebinding-cluster-admin"))), [mandatory(
             "roleRef.name of cluster-admin (kubernetes:rbac.authorization.k8s.io/v1beta1:ClusterRoleBinding): binds the ClusterRole " +
