@@ -16,13 +16,14 @@ type Validator = import("ajv").ValidateFunction;
 
 // Compiled on the first Configure and kept: the policies, and so their schemas, never change.
 const validators = new WeakMap<ConfiguredPolicy, Validator>();
+let ajv: import("ajv").default | undefined;
 
 function validatorOf(policy: ConfiguredPolicy): Validator {
     let validate = validators.get(policy);
     if (!validate) {
         // Loaded here, not at start-up: only Configure needs a JSON-schema validator.
-        const Ajv = require("ajv") as typeof import("ajv").default;
-        validate = new Ajv({ allErrors: true, strict: false }).compile({
+        ajv ??= new (require("ajv") as typeof import("ajv").default)({ allErrors: true, strict: false });
+        validate = ajv.compile({
             type: "object",
             properties: { ...(policy.configSchema?.properties ?? {}), enforcementLevel: { enum: ENFORCEMENT_LEVELS } },
             required: policy.configSchema?.required ?? [],
