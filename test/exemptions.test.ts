@@ -63,3 +63,18 @@ describe("exemptions", () => {
         assert.deepEqual(await runResourcePolicy(policy, fixture("container-image-digest-required", "deployment-pinned"), { exemptions }), []);
     });
 });
+
+describe("a malformed exemption list", () => {
+    it("fails closed: every resource the policy covers is reported, saying why", async () => {
+        const f = fixture("container-image-digest-required", "deployment-pinned");
+        const reported = await runResourcePolicy(policy, f, { exemptions: [{ reason: "no urn", expires: "2099-01-01" }] });
+        assert.equal(mandatory(reported).length, 1);
+        assert.match(reported[0].message, /policy config is invalid \(exemptions\[0\] has no urn glob\)/);
+    });
+
+    it("fails closed when exemptions is not a list", async () => {
+        const f = fixture("container-image-digest-required", "deployment-pinned");
+        const [finding] = mandatory(await runResourcePolicy(policy, f, { exemptions: { urn: "*" } }));
+        assert.match(finding.message, /exemptions must be a list/);
+    });
+});
