@@ -1,10 +1,19 @@
 import { strict as assert } from "assert";
 import { containerImageDigestRequired as policy } from "../rules/container-image-digest-required";
-import { UNKNOWN_STRING } from "../rules/lib/unknowns";
-import { advisory, mandatory, runResourcePolicy, theOnly } from "./lib/harness";
+import { UNKNOWN_ARRAY, UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { advisory, mandatory, runResourcePolicy, theOnly, type Fixture } from "./lib/harness";
 import { clone, DIGEST, fixture } from "./lib/fixtures";
 
 const load = (name: string) => fixture("container-image-digest-required", name);
+
+interface PodSpec {
+    containers: unknown;
+    initContainers?: unknown;
+}
+
+/** The pod spec of a Deployment fixture, to change one field of a known-good resource. */
+const podSpecOf = (f: Fixture) => (f.props.spec as { template: { spec: PodSpec } }).template.spec;
+const firstContainer = (f: Fixture) => (podSpecOf(f).containers as Array<{ image: unknown }>)[0];
 
 describe("container-image-digest-required", () => {
     describe("Kubernetes workloads", () => {
@@ -86,7 +95,7 @@ describe("container-image-digest-required", () => {
     describe("image references", () => {
         const withImage = (image: unknown) => {
             const f = clone(load("deployment-pinned"));
-            (f.props as any).spec.template.spec.containers[0].image = image;
+            firstContainer(f).image = image;
             return f;
         };
 
@@ -128,7 +137,7 @@ describe("container-image-digest-required", () => {
 
         it("still checks the known containers when one container list is unknown", async () => {
             const f = clone(load("deployment-init-container-tag"));
-            (f.props as any).spec.template.spec.containers = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+            podSpecOf(f).containers = UNKNOWN_ARRAY;
             const reported = await runResourcePolicy(policy, f);
             assert.equal(mandatory(reported).length, 1, "the tagged init container is still reported");
             assert.equal(advisory(reported).length, 1);
@@ -196,15 +205,15 @@ describe("container-image-digest-required", () => {
 
         it("matches Docker Hub short names against their canonical registry", async () => {
             const f = clone(load("deployment-pinned"));
-            (f.props as any).spec.template.spec.initContainers = [];
-            (f.props as any).spec.template.spec.containers[0].image = `nginx@sha256:${DIGEST}`;
+            podSpecOf(f).initContainers = [];
+            firstContainer(f).image = `nginx@sha256:${DIGEST}`;
             assert.deepEqual(await runResourcePolicy(policy, f, { allowedRegistries: ["docker.io/library"] }), []);
         });
 
         it("does not let a prefix match a longer host name", async () => {
             const f = clone(load("deployment-pinned"));
-            (f.props as any).spec.template.spec.initContainers = [];
-            (f.props as any).spec.template.spec.containers[0].image = `ghcr.io.evil.example/acme/app@sha256:${DIGEST}`;
+            podSpecOf(f).initContainers = [];
+            firstContainer(f).image = `ghcr.io.evil.example/acme/app@sha256:${DIGEST}`;
             assert.equal(mandatory(await runResourcePolicy(policy, f, { allowedRegistries: ["ghcr.io"] })).length, 1);
         });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { ecrImageTagsImmutable as policy } from "../rules/ecr-image-tags-immutable";
-import { UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { UNKNOWN_ARRAY, UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { clone, fixture } from "./lib/fixtures";
 import { advisory, mandatory, runResourcePolicy, theOnly } from "./lib/harness";
 
@@ -63,7 +63,7 @@ describe("ecr-image-tags-immutable", () => {
 
     it("reports exclusion filters unknown at preview as advisory", async () => {
         const f = clone(load("repository-immutable-except-latest"));
-        f.props.imageTagMutabilityExclusionFilters = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+        f.props.imageTagMutabilityExclusionFilters = UNKNOWN_ARRAY;
         assert.deepEqual((await runResourcePolicy(policy, f)).map((r) => r.level), ["advisory"]);
     });
 

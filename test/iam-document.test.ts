@@ -1,8 +1,7 @@
 import { strict as assert } from "assert";
 import { readPolicyDocument, statementName, type PolicyDocumentRead, type Statement } from "../rules/lib/iam-document";
-import { UNKNOWN_OBJECT, UNKNOWN_STRING } from "../rules/lib/unknowns";
+import { UNKNOWN_ARRAY, UNKNOWN_OBJECT, UNKNOWN_STRING } from "../rules/lib/unknowns";
 
-const UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
 
 function document(read: PolicyDocumentRead): Extract<PolicyDocumentRead, { kind: "document" }> {
     assert.equal(read.kind, "document", JSON.stringify(read));
