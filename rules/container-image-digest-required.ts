@@ -7,6 +7,7 @@ import {
     parseImageReference,
     type ImageReference,
 } from "./lib/container-images";
+import { describeValue, quote, unknownAtPreview } from "./lib/findings";
 import { isUnknown } from "./lib/unknowns";
 
 interface DigestConfig {
@@ -18,9 +19,8 @@ const RESOLVE_DIGEST =
     "resolve the digest (`crane digest <image>` or `docker buildx imagetools inspect <image>`) " +
     "and pin it as `<image>@sha256:<digest>` (a tag may stay in front of the digest)";
 
-function quote(reference: string): string {
-    return JSON.stringify(reference.length > 200 ? `${reference.slice(0, 200)}…` : reference);
-}
+// Image references are identifying values, and registry, path, tag and digest together run long.
+const quoteImage = (reference: string) => quote(reference, 200);
 
 /** `containerDefinitions[1].image` → `image`: the key the one-line fix sets. */
 function keyOf(path: string): string {
@@ -64,20 +64,15 @@ function fromAllowedRegistry(repository: string, prefixes: readonly string[]): b
 
 function checkImage(path: string, value: unknown, config: DigestConfig): Finding | undefined {
     if (isUnknown(value)) {
-        return {
-            path,
-            advisory: true,
-            message: "the image is computed from another resource and cannot be known during preview; " +
-                "it is checked when `pulumi up` runs.",
-        };
+        return unknownAtPreview(path);
     }
     if (typeof value !== "string" || value.trim() === "") {
-        const found = value === undefined ? "not set" : value === null ? "null" : typeof value === "string" ? "empty" : `a ${typeof value}`;
+        const found = typeof value === "string" ? "empty" : describeValue(value);
         return { path, message: `the image is ${found}, not an image reference; set it to \`<image>@sha256:<digest>\`.` };
     }
     const reference = parseImageReference(value);
     if (!reference) {
-        return { path, message: `${quote(value)} is not a valid image reference; ${RESOLVE_DIGEST}.` };
+        return { path, message: `${quoteImage(value)} is not a valid image reference; ${RESOLVE_DIGEST}.` };
     }
     if (!isPinnedByDigest(reference)) {
         const found = reference.digest !== undefined
@@ -85,12 +80,12 @@ function checkImage(path: string, value: unknown, config: DigestConfig): Finding
             : reference.tag !== undefined
                 ? `is pinned by the tag "${reference.tag}" only, which can be moved to other content; ${pinFix(path, reference)}`
                 : `has no tag and no digest, so it means whatever \`latest\` points to at pull time; ${pinFix(path, reference)}`;
-        return { path, message: `image ${quote(value)} ${found}.` };
+        return { path, message: `image ${quoteImage(value)} ${found}.` };
     }
     if (config.allowedRegistries.length > 0 && !fromAllowedRegistry(reference.repository, config.allowedRegistries)) {
         return {
             path,
-            message: `image ${quote(value)} comes from outside the allowed registries ` +
+            message: `image ${quoteImage(value)} comes from outside the allowed registries ` +
                 `(${config.allowedRegistries.join(", ")}); copy it into one of them and pin its digest.`,
         };
     }

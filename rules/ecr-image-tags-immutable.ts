@@ -37,7 +37,7 @@ function* exclusionsNotAllowed(props: Props, config: EcrConfig): Iterable<Findin
         return;
     }
     const allowed = config.allowedExclusionFilters;
-    const allowedText = allowed.length > 0 ? allowed.map(quote).join(", ") : "none";
+    const allowedText = allowed.length > 0 ? allowed.map((filter) => quote(filter)).join(", ") : "none";
     for (const [i, entry] of filters.entries()) {
         const path = `imageTagMutabilityExclusionFilters[${i}].filter`;
         const filter = entry !== null && typeof entry === "object" ? (entry as Props).filter : undefined;

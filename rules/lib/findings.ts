@@ -38,9 +38,9 @@ export function describeValue(value: unknown): string {
     return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/** Quotes an identifying value (a mode, a status, a tag filter), cut short so a message stays readable. */
-export function quote(value: string): string {
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+/** Quotes an identifying value (a mode, a status, an image), cut short so a message stays readable. */
+export function quote(value: string, maxLength = 80): string {
+    return JSON.stringify(value.length > maxLength ? `${value.slice(0, maxLength)}…` : value);
 }
 
 /** Names a few resources for a message: "a, b, c and 4 more". */
