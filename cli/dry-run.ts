@@ -16,6 +16,7 @@ import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type 
 import { SourceIndex } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { urnParts } from "../rules/lib/lock";
+import { packRoot } from "../rules/lib/pack-package";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -32,19 +33,6 @@ export interface DryRunOptions {
     softFail?: boolean;
     /** Called with one line per program as it finishes (the command prints them on a terminal). */
     onProgress?: (line: string) => void;
-}
-
-/** The installed pack: the package this command belongs to. */
-function packRoot(): string {
-    for (let dir = __dirname; ; dir = path.dirname(dir)) {
-        const file = path.join(dir, "package.json");
-        if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string }).name === "immutable-guard") {
-            return dir;
-        }
-        if (path.dirname(dir) === dir) {
-            throw new Error("cannot find the immutable-guard package directory");
-        }
-    }
 }
 
 /** The pack's own report lines carry each finding's property path, which gRPC diagnostics do not. */
@@ -186,7 +174,10 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
     const loaded = loadPrograms(programDirectories(options.programs), options.stack);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
-    const packDir = packRoot();
+    if (!packRoot) {
+        throw new Error("cannot find the immutable-guard package directory");
+    }
+    const packDir = packRoot;
     const preview = options.mode === "preview";
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "immutable-guard-dry-run-"));

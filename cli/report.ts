@@ -40,7 +40,7 @@ function parseReportFile(text: string, source: string): ReportFileLine[] {
 }
 
 async function installedPolicies(): Promise<{ version: string; policies: PolicyMetadata[] }> {
-    const [{ policies }, { packVersion }] = await Promise.all([import("../rules"), import("../rules/lib/policy")]);
+    const [{ policies }, { packVersion }] = await Promise.all([import("../rules"), import("../rules/lib/pack-package")]);
     return {
         version: packVersion,
         policies: policies.map((p) => ({

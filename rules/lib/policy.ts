@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as path from "path";
 import type {
     EnforcementLevel,
     PolicyComplianceFramework,
@@ -12,6 +11,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { exemptionsSchema, findExemption, parseExemptions, type Exemption } from "./exemptions";
+import { packVersion } from "./pack-package";
 import { plain } from "./unknowns";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
@@ -109,20 +109,6 @@ function effectiveLevel(meta: PolicyMeta<unknown>, finding: Finding): "advisory"
 
 export const REPORT_ENV = "IMMUTABLE_GUARD_REPORT";
 
-export const packVersion: string = (() => {
-    for (let dir = __dirname; ; dir = path.dirname(dir)) {
-        const file = path.join(dir, "package.json");
-        if (fs.existsSync(file)) {
-            const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
-            if (pkg.name === "immutable-guard") {
-                return pkg.version ?? "0.0.0";
-            }
-        }
-        if (path.dirname(dir) === dir) {
-            return "0.0.0";
-        }
-    }
-})();
 
 function appendToReport(diagnostic: Diagnostic): void {
     const file = process.env[REPORT_ENV];
