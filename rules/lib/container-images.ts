@@ -151,11 +151,7 @@ function descend(node: unknown, keys: readonly string[], path: string, scan: Ima
 }
 
 function imageAt(node: unknown, key: string, path: string, scan: ImageScan): void {
-    if (isUnknown(node)) {
-        scan.unreadable.push({ path, reason: "it is not known until the resources it depends on exist", unknown: true });
-        return;
-    }
-    const value = child(node, key);
+    const value = descend(node, [key], path, scan);
     if (value !== undefined) {
         scan.images.push({ path: `${path}.${key}`, value });
     }
