@@ -10,7 +10,7 @@ import { analyzedStack } from "./dry-run/captured-stack";
 import { displayPath, loadProject, programDirectories, ProgramError, type ProgramProject } from "./dry-run/project";
 import { runProgram, withLimit, type ProgramRun } from "./dry-run/run-program";
 import { typeCheck } from "./dry-run/type-check";
-import { parseCommandLine, UsageError } from "./main";
+import { parseCommandLine, UsageError } from "./command-line";
 import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";

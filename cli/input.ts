@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { notJsonReason } from "../rules/lib/json-property";
-import { UsageError } from "./main";
+import { UsageError } from "./command-line";
 
 /** The files the commands are given; every problem reading them is a UsageError. */
 

@@ -6,7 +6,7 @@ import { LOCK_VERSION, lockEntry, lockIn, Opaque, readLock, SecretValue, sortedR
 import type { Props } from "../rules/lib/policy";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 import { parseJson, readInput } from "./input";
-import { EXIT_OK, parseCommandLine, UsageError } from "./main";
+import { EXIT_OK, parseCommandLine, UsageError } from "./command-line";
 import { fromConfig, readValidPolicyPackConfig, type PackConfig } from "./policy-config";
 import { parseStackExport, type StackExport } from "./stack-export";
 

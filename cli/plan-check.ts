@@ -6,7 +6,7 @@ import { urnParts } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { isAtOrBelow, parsePath } from "../rules/lib/property-path";
 import { parseJson, readInput } from "./input";
-import { EXIT_OK, EXIT_VIOLATION, parseCommandLine, UsageError } from "./main";
+import { EXIT_OK, EXIT_VIOLATION, parseCommandLine, UsageError } from "./command-line";
 import { fromConfig, readValidPolicyPackConfig } from "./policy-config";
 
 /**

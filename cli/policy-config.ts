@@ -4,7 +4,7 @@ import { isJsonObject } from "../rules/lib/json-property";
 import { ConfigError } from "../rules/lib/policy";
 import type { Level, PolicyConfigEntry, PolicyDescription } from "./analyzer-client";
 import { parseJson } from "./input";
-import { UsageError } from "./main";
+import { UsageError } from "./command-line";
 
 /**
  * Policy-pack config handled exactly as the Pulumi CLI handles `--policy-pack-config`: the same

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { displayPath, loadProject, PROJECT_FILE, ProgramError, type ProgramProject } from "./dry-run/project";
-import { parseCommandLine, UsageError } from "./main";
+import { parseCommandLine, UsageError } from "./command-line";
 import { finishReport, REPORT_SCHEMA_VERSION, type PolicyMetadata, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
 import { urnParts } from "../rules/lib/lock";

@@ -2,7 +2,7 @@ import { isJsonObject } from "../rules/lib/json-property";
 import { ENCRYPTED_SECRET, Opaque, SecretValue, urnParts, type SecretsMode } from "../rules/lib/lock";
 import type { Props } from "../rules/lib/policy";
 import { UNKNOWN_SENTINELS } from "../rules/lib/unknowns";
-import { UsageError } from "./main";
+import { UsageError } from "./command-line";
 
 /**
  * Reads the JSON printed by `pulumi stack export` (`apitype.UntypedDeployment` holding a `DeploymentV3`,

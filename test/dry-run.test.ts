@@ -7,7 +7,7 @@ import { analyzedStack, type CapturedResource } from "../cli/dry-run/captured-st
 import { renderPolicyDocument, simulateDataSource } from "../cli/dry-run/data-sources";
 import { asAnalyzerSees, describeProgramError } from "../cli/dry-run/program-host";
 import { loadProject, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
-import { UsageError } from "../cli/main";
+import { UsageError } from "../cli/command-line";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels } from "../cli/policy-config";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { isJsonObject } from "../../rules/lib/json-property";
-import { UsageError } from "../main";
+import { UsageError } from "../command-line";
 
 /** Everything the dry run needs to know about one Pulumi program directory. */
 export interface ProgramProject {

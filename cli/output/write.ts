@@ -1,4 +1,4 @@
-import { UsageError } from "../main";
+import { UsageError } from "../command-line";
 import type { Report } from "./report";
 import { renderSarif } from "./sarif";
 import { renderText, styleFor } from "./text";
