@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { immutableGuard } from "./lib/immutable-guard";
-import { CANARY, deployLockedStack } from "./lib/locked-stack";
+import { deployLockedStack, holdsSecret } from "./lib/locked-stack";
 import { findings, PACK_DIR, Program, Workspace } from "./lib/workspace";
 const BUCKET_URN = "urn:pulumi:dev::locked-stack::aws:s3/bucket:Bucket::evidence";
 
@@ -31,7 +31,7 @@ describe("the lock under the real CLI", () => {
     it("locks every flagged resource of the stack, without the secret's value", () => {
         for (const file of [lockConfig, encryptedLockConfig]) {
             const text = fs.readFileSync(file, "utf8");
-            assert.ok(!text.includes(CANARY), `${file} holds the secret`);
+            assert.ok(!holdsSecret(text), `${file} holds the secret`);
             const lock = JSON.parse(text)["immutable-no-in-place-update"].lock;
             assert.deepEqual(Object.keys(lock.resources).map((urn) => urn.slice(urn.lastIndexOf("::") + 2)).sort(), [
                 "evidence",
@@ -110,11 +110,16 @@ describe("the lock under the real CLI", () => {
     describe("removing the flag from a locked resource", () => {
         before(() => setVariant("unflag"));
 
-        it("fails the preview", async () => {
+        it("fails the preview, saying the flag was removed", async () => {
             const result = await preview(lockConfig);
             const found = findings(result.events);
-            assert.deepEqual(found.map((f) => `${f.policy} ${f.resource} ${f.level}`), ["immutable-no-in-place-update evidence mandatory"]);
-            assert.match(found[0].message, /no longer flagged|flag/);
+            // Removing the flag is itself an in-place change of the locked tags: both are said.
+            assert.deepEqual(found.map((f) => `${f.policy} ${f.resource} ${f.level}`), [
+                "immutable-no-in-place-update evidence mandatory",
+                "immutable-no-in-place-update evidence mandatory",
+            ]);
+            assert.ok(found.some((f) => /in the lock but no longer flagged immutable/.test(f.message)), result.stdout);
+            assert.ok(found.some((f) => /tags\.immutable removed/.test(f.message)), result.stdout);
             assert.notEqual(result.code, 0);
         });
     });
