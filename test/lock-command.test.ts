@@ -122,7 +122,11 @@ describe("immutable-guard lock", () => {
         const configFile = writeJson(dir, "policy-config.json", settings);
         const reordered = writeJson(dir, "reordered-export.json", reorderKeys(loadExport("aws-prod-show-secrets")));
         const second = await lockTo(dir, reordered, ["--config", configFile]);
-        assert.deepEqual(second.config[POLICY].lock, first.config[POLICY].lock, "same salt and key order does not matter");
+        const { settings: firstSettings, ...firstLock } = first.config[POLICY].lock;
+        const { settings: secondSettings, ...secondLock } = second.config[POLICY].lock;
+        assert.deepEqual(secondLock, firstLock, "same salt and key order does not matter");
+        assert.deepEqual(firstSettings?.["container-image-digest-required"].allowedRegistries, []);
+        assert.deepEqual(secondSettings?.["container-image-digest-required"].allowedRegistries, ["ghcr.io/acme"], "the settings are those of --config");
         assert.equal(second.config[POLICY].enforcementLevel, "mandatory");
         assert.deepEqual(second.config[POLICY].ignoreProperties, settings[POLICY].ignoreProperties);
         assert.deepEqual(second.config["container-image-digest-required"], { allowedRegistries: ["ghcr.io/acme"] });
@@ -298,7 +302,7 @@ describe("immutable-guard lock", () => {
             assert.match(result.stdout, new RegExp(`^\\+ ${escape(AWS.role)}  \\(newly locked\\)$`, "m"));
             assert.match(result.stdout, new RegExp(`^- ${escape(AWS.function)}  \\(no longer locked`, "m"));
             assert.match(result.stdout, new RegExp(`^~ ${escape(AWS.bucket)}\\n    ~ tags\\.env\\n    \\+ tags\\.owner$`, "m"));
-            assert.match(result.stdout, /^1 added, 1 removed, 1 changed$/m);
+            assert.match(result.stdout, /^1 added, 1 removed, 1 changed; settings: 0 weakened, 0 strengthened$/m);
         });
 
         it("says when two locks cannot be compared property by property", async () => {
