@@ -326,7 +326,7 @@ describe("immutable-guard lock", () => {
             assert.equal(weakened.split("\n")[0], "settings weakened (the pack enforces less: approve only on purpose):");
             assert.deepEqual(weakened.split("\n").slice(1, -1), [
                 '    container-image-digest-required.allowedRegistries: ["ghcr.io/acme"] -> ["docker.io","ghcr.io/acme"] (now also allows images from "docker.io")',
-                `    container-image-digest-required.exemptions: 0 exemptions -> 1 exemption (now also exempts "${after.config[POLICY].lock.settings?.["container-image-digest-required"].exemptions[0].slice(0, 19)}…")`,
+                `    container-image-digest-required.exemptions: 0 exemptions -> 1 exemption (now also exempts "${(after.config[POLICY].lock.settings?.["container-image-digest-required"].exemptions as string[])[0].slice(0, 19)}…")`,
                 '    iam-no-wildcard-grants.enforcementLevel: "mandatory" -> "advisory" ("advisory" enforces less than "mandatory")',
             ]);
             assert.deepEqual(strengthened.split("\n").slice(0, 2), [
