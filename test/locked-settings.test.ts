@@ -182,21 +182,21 @@ describe("settings the lock records", () => {
     });
 
     describe("which policy reports it", () => {
-        it("is the -stack half of the lock policy, which also runs in `pulumi policy analyze`", () => {
-            assert.equal(checkedAt(lockWithSettings({}), {}).reporter, `${POLICY}-stack`);
+        it("is the lock policy, at Analyze of the stack resource, which comes before any resource changes", () => {
+            assert.equal(checkedAt(lockWithSettings({}), {}).reporter, POLICY);
         });
 
-        it("is another stack policy when that half is disabled, so disabling it cannot hide its own weakening", () => {
-            const checked = checkedAt(lockWithSettings({}), { [`${POLICY}-stack`]: "disabled" });
-            assert.equal(checked.reporter, "storage-object-lock-required-stack");
-            assert.match(messages(checked)[0], /^immutable-no-in-place-update-stack\.enforcementLevel is "disabled"/);
+        it("is the next resource policy that runs when the lock policy is disabled, so disabling it cannot hide its own weakening", () => {
+            const checked = checkedAt(lockWithSettings({}), { [POLICY]: "disabled" });
+            assert.equal(checked.reporter, "storage-object-lock-required");
+            assert.match(messages(checked)[0], /^immutable-no-in-place-update\.enforcementLevel is "disabled"/);
         });
 
-        it("is a resource policy, on the stack resource, when every stack policy is disabled", () => {
-            const stackPolicies = policies.filter((p) => "validateStack" in p).map((p) => [p.name, "disabled"]);
-            const checked = checkedAt(lockWithSettings({}), { ...Object.fromEntries(stackPolicies), [POLICY]: "advisory" });
-            assert.equal(checked.reporter, POLICY, "the first policy that still runs, even an advisory one");
-            assert.equal(checked.findings.length, stackPolicies.length + 1);
+        it("is a stack policy when every resource policy is disabled, even an advisory one", () => {
+            const resourcePolicies = policies.filter((p) => !("validateStack" in p)).map((p) => [p.name, "disabled"]);
+            const checked = checkedAt(lockWithSettings({}), { ...Object.fromEntries(resourcePolicies), [`${POLICY}-stack`]: "advisory" });
+            assert.equal(checked.reporter, `${POLICY}-stack`);
+            assert.equal(checked.findings.length, resourcePolicies.length + 1);
         });
 
         it("is none when every policy is disabled: only a policy group can hold a pack switched off", () => {
@@ -242,42 +242,41 @@ describe("settings the lock records", () => {
         const weakened = () => checkedAt(lockWithSettings({}), { "iam-no-wildcard-grants": "advisory" });
         afterEach(() => setPackFindings({ findings: [] }));
 
-        it("reports the finding on the stack resource, mandatory, once per stack analysis", async () => {
+        it("reports the finding when the engine analyzes the stack resource, mandatory, and on no other resource", async () => {
             setPackFindings(weakened());
-            const finding = theOnly(await runStackPolicy(immutableNoInPlaceUpdateStack, [stackRoot, bucket]));
+            const finding = theOnly(await runResourcePolicy(immutableNoInPlaceUpdate, stackRoot));
             assert.equal(finding.level, "mandatory");
-            assert.equal(finding.urn, stackRoot.urn);
             assert.match(finding.message, /^shop-prod \(pulumi:pulumi:Stack\): iam-no-wildcard-grants\.enforcementLevel is "advisory"/);
+            assert.deepEqual(await runResourcePolicy(immutableNoInPlaceUpdate, bucket), []);
         });
 
         it("is not waived by an exemption of the reporting policy, even one the lock knows", async () => {
             const exemptions = [{ urn: "*", reason: "everything", expires: "2099-12-31" }];
-            setPackFindings(checkedAt(lockWithSettings({ [`${POLICY}-stack`]: { exemptions } }), { [`${POLICY}-stack`]: { exemptions }, "iam-no-wildcard-grants": "advisory" }));
-            assert.equal(mandatory(await runStackPolicy(immutableNoInPlaceUpdateStack, [stackRoot, bucket], { exemptions })).length, 1);
+            setPackFindings(checkedAt(lockWithSettings({ [POLICY]: { exemptions } }), { [POLICY]: { exemptions }, "iam-no-wildcard-grants": "advisory" }));
+            assert.equal(mandatory(await runResourcePolicy(immutableNoInPlaceUpdate, stackRoot, { exemptions })).length, 1);
         });
 
         it("says nothing about another stack", async () => {
             setPackFindings(weakened());
-            const otherStack = [{ ...stackRoot, urn: urnOf("pulumi:pulumi:Stack", "shop-dev", "dev") }];
-            assert.deepEqual(await runStackPolicy(immutableNoInPlaceUpdateStack, otherStack), []);
+            assert.deepEqual(await runResourcePolicy(immutableNoInPlaceUpdate, { ...stackRoot, urn: urnOf("pulumi:pulumi:Stack", "shop-dev", "dev") }), []);
         });
 
         it("is the only policy that reports it", async () => {
             setPackFindings(weakened());
             assert.deepEqual(await runResourcePolicy(iamNoWildcardGrants, stackRoot), []);
-            assert.deepEqual(await runResourcePolicy(immutableNoInPlaceUpdate, stackRoot), []);
+            assert.deepEqual(await runStackPolicy(immutableNoInPlaceUpdateStack, [stackRoot, bucket]), []);
         });
 
-        it("as a resource policy, reports it when the engine analyzes the stack resource", async () => {
-            setPackFindings({ ...weakened(), reporter: POLICY });
-            const finding = theOnly(await runResourcePolicy(immutableNoInPlaceUpdate, stackRoot));
+        it("as a stack policy, reports it once per stack analysis, on the stack resource", async () => {
+            setPackFindings({ ...weakened(), reporter: `${POLICY}-stack` });
+            const finding = theOnly(await runStackPolicy(immutableNoInPlaceUpdateStack, [bucket, stackRoot]));
             assert.equal(finding.level, "mandatory");
-            assert.deepEqual(await runResourcePolicy(immutableNoInPlaceUpdate, bucket), [], "on no other resource");
+            assert.equal(finding.urn, stackRoot.urn);
         });
 
         it("keeps the advisory note about a lock without settings advisory", async () => {
             setPackFindings(checkedAt(lockOf("aws-prod-show-secrets"), {}));
-            assert.equal(advisory(await runStackPolicy(immutableNoInPlaceUpdateStack, [stackRoot])).length, 1);
+            assert.equal(advisory(await runResourcePolicy(immutableNoInPlaceUpdate, stackRoot)).length, 1);
         });
     });
 

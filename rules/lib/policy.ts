@@ -116,8 +116,8 @@ export const STACK_TYPE = "pulumi:pulumi:Stack";
 
 export interface PackFindings {
     /**
-     * The one policy that reports them, chosen among those that run: the engine skips a disabled policy,
-     * so no fixed policy could report that it, or another, was disabled.
+     * The one policy that reports them, chosen among those that run (see settings-check.ts): the engine
+     * skips a disabled policy, so no fixed policy could report that it, or another, was disabled.
      */
     reporter?: string;
     /** `urn:pulumi:<stack>::<project>::` of the stack they are about; absent, any stack. */

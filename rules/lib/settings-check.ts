@@ -15,8 +15,11 @@ import { ConfigError, type Finding, type PackFindings, type Props } from "./poli
 /**
  * At Configure, the whole config in force is compared with the settings the lock records. The engine
  * hands each policy only its own config and skips disabled policies, so the comparison is made here,
- * once, and reported by one policy that still runs: `immutable-no-in-place-update-stack` when it runs,
- * else another stack policy, else a resource policy on the stack resource.
+ * once, and reported by one policy that still runs, on the stack resource. A resource policy is preferred
+ * (`immutable-no-in-place-update` first): the engine analyzes the stack resource when the program registers
+ * it, before any other resource, so at `pulumi up` (even with `--skip-preview`) a mandatory finding there
+ * stops the update before anything changes, where a stack policy only runs after the changes are made.
+ * A stack policy reports only when every resource policy is disabled.
  */
 
 export interface CheckedPolicy extends GuardedPolicy {
@@ -30,9 +33,7 @@ const FIX =
 
 function reporterOf(policies: readonly CheckedPolicy[], levelOf: (p: CheckedPolicy) => string): string | undefined {
     const running = policies.filter((p) => levelOf(p) !== "disabled");
-    const preferred = running.find((p) => p.name === `${FLAG_RULES_POLICY}-stack`) ??
-        running.find((p) => p.validateStack !== undefined) ??
-        running[0];
+    const preferred = running.find((p) => p.name === FLAG_RULES_POLICY) ?? running.find((p) => p.validateStack === undefined) ?? running[0];
     return preferred?.name;
 }
 

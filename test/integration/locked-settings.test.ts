@@ -76,7 +76,7 @@ describe("settings weaker than the lock's, through Configure, Analyze and Analyz
         assert.deepEqual(aboutSettings(await pack.analyze(resource(STACK_ROOT))), []);
     });
 
-    it("reports each weakened setting once, mandatory, on the stack, from the lock policy's -stack half", async () => {
+    it("reports each weakened setting once, mandatory, at Analyze of the stack resource, from the lock policy", async () => {
         await configureAsCli(lockedWith({
             "iam-no-wildcard-grants": "advisory",
             "storage-object-lock-required": { minRetentionDays: 7 },
@@ -85,36 +85,35 @@ describe("settings weaker than the lock's, through Configure, Analyze and Analyz
                 exemptions: [{ urn: "urn:pulumi:prod::shop::*::vendor-agent", reason: "vendor ships tags only", expires: "2099-12-31" }],
             },
         }));
-        const found = aboutSettings(await pack.analyzeStack(wholeStack()));
-        assert.deepEqual(found.map((d) => [d.policyName, d.enforcementLevel, d.urn]), Array(4).fill([`${POLICY}-stack`, "mandatory", STACK_ROOT]));
+        const found = aboutSettings(await pack.analyze(resource(STACK_ROOT)));
+        assert.deepEqual(found.map((d) => [d.policyName, d.enforcementLevel]), Array(4).fill([POLICY, "mandatory"]));
         const text = found.map((d) => d.message).join("\n");
         assert.match(text, /iam-no-wildcard-grants\.enforcementLevel is "advisory" where the lock \(made for shop\/prod\) records "mandatory"/);
         assert.match(text, /storage-object-lock-required\.minRetentionDays is 7 where the lock \(made for shop\/prod\) records 30: a shorter minimum retention/);
         assert.match(text, /container-image-digest-required\.allowedRegistries is \["123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com","docker\.io"\] where the lock .* records \["123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com"\]: now also allows images from "docker\.io"/);
         assert.match(text, /container-image-digest-required\.exemptions has an exemption the lock \(made for shop\/prod\) does not know: "urn:pulumi:prod::shop::\*::vendor-agent" until 2099-12-31/);
-        assert.deepEqual(aboutSettings(await pack.analyze(resource(STACK_ROOT))), [], "one policy reports it, not every one");
-    });
-
-    it("reports a disabled -stack half through another stack policy that still runs", async () => {
-        await configureAsCli(lockedWith({ [`${POLICY}-stack`]: "disabled" }));
-        const [finding, ...rest] = aboutSettings(await pack.analyzeStack(wholeStack()));
-        assert.equal(rest.length, 0);
-        assert.deepEqual([finding.policyName, finding.enforcementLevel], ["storage-object-lock-required-stack", "mandatory"]);
-        assert.match(finding.message, /immutable-no-in-place-update-stack\.enforcementLevel is "disabled" where the lock .* records "mandatory"/);
-    });
-
-    it("reports through a resource policy at Analyze of the stack resource when no stack policy runs, mandatory though that policy is advisory", async () => {
-        await configureAsCli(lockedWith({
-            [`${POLICY}-stack`]: "disabled",
-            "storage-object-lock-required-stack": { enforcementLevel: "disabled", minRetentionDays: 30 },
-            "vault-lock-required-stack": "disabled",
-            [POLICY]: { ...(locked[POLICY] as ConfigFile), enforcementLevel: "advisory" },
-        }));
-        assert.deepEqual(aboutSettings(await pack.analyzeStack(wholeStack())), []);
-        const found = aboutSettings(await pack.analyze(resource(STACK_ROOT)));
-        assert.deepEqual(found.map((d) => [d.policyName, d.enforcementLevel]), Array(4).fill([POLICY, "mandatory"]));
-        assert.match(found.map((d) => d.message).join("\n"), /immutable-no-in-place-update\.enforcementLevel is "advisory"/);
         assert.deepEqual(aboutSettings(await pack.analyze(resource(AWS.bucket))), [], "on the stack resource only");
+        assert.deepEqual(aboutSettings(await pack.analyzeStack(wholeStack())), [], "one policy reports it, not every one");
+    });
+
+    it("reports the lock policy disabled through the next resource policy that still runs", async () => {
+        await configureAsCli(lockedWith({ [POLICY]: { ...(locked[POLICY] as ConfigFile), enforcementLevel: "disabled" } }));
+        const [finding, ...rest] = aboutSettings(await pack.analyze(resource(STACK_ROOT)));
+        assert.equal(rest.length, 0);
+        assert.deepEqual([finding.policyName, finding.enforcementLevel], ["storage-object-lock-required", "mandatory"]);
+        assert.match(finding.message, /immutable-no-in-place-update\.enforcementLevel is "disabled" where the lock .* records "mandatory"/);
+    });
+
+    it("reports through a stack policy at AnalyzeStack when no resource policy runs, mandatory though that policy is advisory", async () => {
+        const resourcePolicies = (await pack.getAnalyzerInfo()).policies.map((p) => p.name).filter((name) => !name.endsWith("-stack"));
+        await configureAsCli(lockedWith({
+            ...Object.fromEntries(resourcePolicies.map((name) => [name, { ...(locked[name] as ConfigFile | undefined), enforcementLevel: "disabled" }])),
+            [`${POLICY}-stack`]: "advisory",
+        }));
+        assert.deepEqual(aboutSettings(await pack.analyze(resource(STACK_ROOT))), []);
+        const found = aboutSettings(await pack.analyzeStack(wholeStack()));
+        assert.deepEqual(found.map((d) => [d.policyName, d.enforcementLevel, d.urn]), Array(resourcePolicies.length + 1).fill([`${POLICY}-stack`, "mandatory", STACK_ROOT]));
+        assert.match(found.map((d) => d.message).join("\n"), /immutable-no-in-place-update-stack\.enforcementLevel is "advisory"/);
     });
 
     it("finds nothing when the config in force is stronger than the lock's", async () => {
@@ -124,13 +123,14 @@ describe("settings weaker than the lock's, through Configure, Analyze and Analyz
             "iam-no-wildcard-grants": { resourceWildcardAccessLevels: ["Write", "Permissions management", "Tagging", "Read", "List"] },
             [POLICY]: { ...(locked[POLICY] as ConfigFile), types: ["aws:dynamodb/table:Table"], missingLockedResources: "mandatory" },
         }));
+        assert.deepEqual(aboutSettings(await pack.analyze(resource(STACK_ROOT))), []);
         assert.deepEqual(aboutSettings(await pack.analyzeStack(wholeStack())), []);
     });
 
     it("judges only the stack the lock was made for", async () => {
         await configureAsCli(lockedWith({ "iam-no-wildcard-grants": "advisory" }));
-        const devStack = wholeStack().map((r) => ({ ...r, urn: r.urn.replace("urn:pulumi:prod::", "urn:pulumi:dev::") }));
-        assert.deepEqual(aboutSettings(await pack.analyzeStack(devStack)), []);
+        const devRoot = { ...resource(STACK_ROOT), urn: STACK_ROOT.replace("urn:pulumi:prod::", "urn:pulumi:dev::") };
+        assert.deepEqual(aboutSettings(await pack.analyze(devRoot)), []);
     });
 
     it("keeps comparing resources with a lock made before settings were recorded, and notes once that it holds none", async () => {
@@ -139,9 +139,9 @@ describe("settings weaker than the lock's, through Configure, Analyze and Analyz
         await configureAsCli({ ...old, "iam-no-wildcard-grants": "advisory" });
         const changed = await pack.analyze(resource(AWS.bucket, (p) => (p.tags.env = "production")));
         assert.ok(changed.some((d) => d.policyName === POLICY && d.enforcementLevel === "mandatory" && /inputs differ from the lock: tags\.env changed/.test(d.message)));
-        const [note, ...rest] = aboutSettings(await pack.analyzeStack(wholeStack()));
+        const [note, ...rest] = aboutSettings(await pack.analyze(resource(STACK_ROOT)));
         assert.equal(rest.length, 0);
-        assert.deepEqual([note.policyName, note.enforcementLevel], [`${POLICY}-stack`, "advisory"]);
+        assert.deepEqual([note.policyName, note.enforcementLevel], [POLICY, "advisory"]);
         assert.match(note.message, /the lock records no settings \(it was made by an earlier immutable-guard\)/);
     });
 });
