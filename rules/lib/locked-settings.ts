@@ -42,8 +42,8 @@ function sortedUnique(values: readonly string[]): string[] {
     return [...new Set(values)].sort();
 }
 
-function stringsOr(raw: unknown, fallback: readonly string[]): string[] {
-    return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [...fallback];
+function stringsOf(raw: unknown): string[] {
+    return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === "string") : [];
 }
 
 /** A value of the wrong kind (a hand-edited lock, say) cannot be shown to be no weaker, so it counts as weaker. */
@@ -107,7 +107,7 @@ interface ListOptions {
 }
 
 function listReader(key: string, options: ListOptions): (raw: Props) => string[] {
-    return (raw) => sortedUnique(raw[key] === undefined ? [...(options.fallback ?? [])] : options.read ? options.read(raw[key]) : stringsOr(raw[key], []));
+    return (raw) => sortedUnique(raw[key] === undefined ? [...(options.fallback ?? [])] : (options.read ?? stringsOf)(raw[key]));
 }
 
 /** A list whose entries each enforce something (flagged types, denied policies): dropping one weakens. */
