@@ -24,7 +24,7 @@ const COMMANDS: Record<string, Command> = {
     },
     lock: {
         usage: "lock <stack-export.json|-> [--out file] [--config file] | lock diff <old> <new>",
-        summary: "Lock the inputs of flagged resources from `pulumi stack export` into a policy-pack config; diff two locks for review.",
+        summary: "Lock the inputs of flagged resources and the settings in force from `pulumi stack export` into a policy-pack config; diff two locks for review, weakened settings apart.",
         run: (args) => import("./lock").then((m) => m.run(args)),
     },
     "plan-check": {
