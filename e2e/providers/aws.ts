@@ -21,9 +21,9 @@ import { renderPolicyDocument } from "../../cli/dry-run/data-sources";
 import { DiffOutcome, diffInputs } from "./lib/diff";
 import { logicalName, randomHex, typeToken } from "./lib/naming";
 import { StandIn } from "./lib/serve";
-import { Properties, UNKNOWN, Value, clone, containsUnknown, isObject, reveal } from "./lib/values";
+import { Properties, UNKNOWN, Value, clone, containsUnknown, isObject, reveal, withoutKeys } from "./lib/values";
 
-export const ACCOUNT_ID = "123456789012";
+const ACCOUNT_ID = "123456789012";
 /** The bridge's record of which input keys it filled in itself. */
 const DEFAULTS_KEY = "__defaults";
 const AUTO_NAME_SUFFIX_LENGTH = 7;
@@ -244,15 +244,8 @@ function withBlockDefaults(value: Value | undefined, path: string[]): void {
     }
 }
 
-function withoutDefaultsKeys(value: Value): Value {
-    if (Array.isArray(value)) {
-        return value.map(withoutDefaultsKeys);
-    }
-    if (isObject(value)) {
-        return Object.fromEntries(Object.entries(value).filter(([k]) => k !== DEFAULTS_KEY).map(([k, v]) => [k, withoutDefaultsKeys(v)]));
-    }
-    return value;
-}
+/** Terraform state has no `__defaults`: outputs are the inputs without them. */
+const withoutDefaultsKeys = (value: Properties): Properties => withoutKeys(value, new Set([DEFAULTS_KEY])) as Properties;
 
 const absent = (value: Value | undefined) => value === undefined || value === null;
 
@@ -333,25 +326,18 @@ export class AwsStandIn implements StandIn {
     create(urn: string, inputs: Properties, preview: boolean): { id: string; outputs: Properties } {
         const type = this.type(urn);
         const context = { region: str(inputs.region) || this.region || "us-east-1", unique: randomHex(20) };
-        const stored = withoutDefaultsKeys(inputs) as Properties;
+        const stored = withoutDefaultsKeys(inputs);
         const outputs: Properties = { ...type.stateDefaults, ...stored };
-        if (preview || containsUnknown(inputs)) {
-            const { outputs: computed } = type.computed(stored, context);
-            for (const key of Object.keys(computed)) {
-                outputs[key] = absent(stored[key]) ? UNKNOWN : stored[key];
-            }
-            return { id: "", outputs };
-        }
         const { id, outputs: computed } = type.computed(stored, context);
         for (const [key, value] of Object.entries(computed)) {
-            outputs[key] = absent(stored[key]) ? value : stored[key];
+            outputs[key] = absent(stored[key]) ? (preview ? UNKNOWN : value) : stored[key];
         }
-        return { id, outputs };
+        return { id: preview ? "" : id, outputs };
     }
 
     update(urn: string, _id: string, oldOutputs: Properties, news: Properties): Properties {
         const type = this.type(urn);
-        const stored = withoutDefaultsKeys(news) as Properties;
+        const stored = withoutDefaultsKeys(news);
         // Computed values stay what the resource has; only the inputs change.
         const kept = Object.fromEntries(Object.entries(oldOutputs).filter(([key]) => !(key in stored)));
         return { ...kept, ...type.stateDefaults, ...stored };

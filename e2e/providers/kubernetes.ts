@@ -8,7 +8,8 @@
  *   `pulumi.com/autonamed: "true"`, adopted from the old inputs when they were auto-named; the provider's
  *   `namespace` config as the namespace of namespaced kinds that set none; a Secret's `stringData`
  *   base64-encoded into `data`, which is kept secret; read-only metadata (uid, resourceVersion, …)
- *   dropped; the `app.kubernetes.io/managed-by: pulumi` label only when server-side apply is turned off.
+ *   dropped; the `app.kubernetes.io/managed-by: pulumi` label on new objects only when server-side apply
+ *   is turned off, and kept while the old object has it.
  * - Diff: a detailed diff of the inputs, the namespace read as `default` when unset; replacements for
  *   `metadata.name` and `metadata.namespace`, the immutable fields of each kind (a Deployment's
  *   selector, a RoleBinding's roleRef, a Job's template, …) and ConfigMap and Secret data unless the
@@ -25,6 +26,7 @@ import { StandIn } from "./lib/serve";
 import { Properties, UNKNOWN, Value, clone, containsUnknown, deepEqual, isObject, isSecret, reveal, secret } from "./lib/values";
 
 const AUTONAMED = "pulumi.com/autonamed";
+const MANAGED_BY = "app.kubernetes.io/managed-by";
 const AUTO_NAME_SUFFIX_LENGTH = 8;
 const READ_ONLY_METADATA = ["creationTimestamp", "deletionGracePeriodSeconds", "deletionTimestamp", "generation", "managedFields", "resourceVersion", "uid"];
 
@@ -113,8 +115,10 @@ export class KubernetesStandIn implements StandIn {
                 markAutonamed(metadata);
             }
         }
-        if (!this.serverSideApply && Object.keys(olds).length === 0) {
-            metadata.labels = { ...(isObject(metadata.labels) ? metadata.labels : {}), "app.kubernetes.io/managed-by": "pulumi" };
+        // Set on objects created by client-side apply, and kept on an existing object only while it has it.
+        const hasManagedBy = (object: Properties) => isObject(object.metadata) && isObject(object.metadata.labels) && MANAGED_BY in object.metadata.labels;
+        if (Object.keys(olds).length > 0 ? hasManagedBy(olds) : !this.serverSideApply) {
+            metadata.labels = { ...(isObject(metadata.labels) ? metadata.labels : {}), [MANAGED_BY]: "pulumi" };
         }
         if (this.defaultNamespace && isNamespaced(inputs) && !metadata.namespace) {
             metadata.namespace = this.defaultNamespace;

@@ -2,7 +2,7 @@
  * A property-by-property diff of old and new inputs, reported the way the real providers report theirs:
  * a detailed diff keyed by property path, and the paths whose change forces a replacement.
  */
-import { Properties, Value, deepEqual, isObject, revealAll, valueAt } from "./values";
+import { Properties, Value, deepEqual, isObject, revealAll, valueAt, withoutKeys } from "./values";
 
 export type DiffKind = "add" | "add-replace" | "delete" | "delete-replace" | "update" | "update-replace";
 
@@ -62,7 +62,7 @@ function startsWith(path: readonly Segment[], prefix: readonly Segment[]): boole
 }
 
 /**
- * Compares inputs, ignoring `ignoredKeys` (bookkeeping such as `__defaults`) and secretness. A change
+ * Compares inputs, ignoring `ignoredKeys` at any depth (bookkeeping such as `__defaults`) and secretness. A change
  * under a path of `forceNew` (dotted, e.g. `spec.selector`) replaces, as does adding or removing a
  * value that contains such a path with a different value in it.
  */
@@ -73,9 +73,8 @@ export function diffInputs(
     options: { ignoredKeys?: string[]; replacesAsPaths?: boolean } = {},
 ): DiffOutcome {
     const ignored = new Set(options.ignoredKeys ?? []);
-    const strip = (bag: Properties): Value => revealAll(Object.fromEntries(Object.entries(bag).filter(([k]) => !ignored.has(k))));
-    const oldBag = strip(olds);
-    const newBag = strip(news);
+    const oldBag = withoutKeys(revealAll(olds), ignored);
+    const newBag = withoutKeys(revealAll(news), ignored);
     const found: Change[] = [];
     changes(oldBag, newBag, [], found);
 

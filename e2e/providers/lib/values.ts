@@ -53,6 +53,17 @@ export function revealAll(value: Value): Value {
     return inner;
 }
 
+/** The value with the given keys removed from every object in it. */
+export function withoutKeys(value: Value, keys: ReadonlySet<string>): Value {
+    if (Array.isArray(value)) {
+        return value.map((v) => withoutKeys(v, keys));
+    }
+    if (isObject(value)) {
+        return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.has(k)).map(([k, v]) => [k, withoutKeys(v, keys)]));
+    }
+    return value;
+}
+
 export function deepEqual(a: Value | undefined, b: Value | undefined): boolean {
     if (a === b) {
         return true;
