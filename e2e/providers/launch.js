@@ -59,6 +59,14 @@ function compiled(files) {
             throw e;
         }
     }
+    // Builds of older sources go once nothing can still be starting from them.
+    const hourAgo = Date.now() - 3600_000;
+    for (const entry of fs.readdirSync(cache)) {
+        const old = path.join(cache, entry);
+        if (old !== outDir && fs.statSync(old).mtimeMs < hourAgo) {
+            fs.rmSync(old, { recursive: true, force: true });
+        }
+    }
     return outDir;
 }
 
