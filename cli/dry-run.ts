@@ -204,7 +204,7 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     const packStarting = PolicyPackProcess.start(packDir, { env: { [REPORT_ENV]: reportFile } });
     const typeErrors = options.transpileOnly
         ? Promise.resolve(new Map<string, string[]>())
-        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig })), packDir);
+        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), packDir);
     // Swallowed here and awaited below, so a failure is reported in order rather than as an unhandled rejection.
     typeErrors.catch(() => undefined);
     const concurrency = Math.max(1, Math.min(os.cpus().length, 4));
