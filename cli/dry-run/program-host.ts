@@ -106,8 +106,9 @@ async function loadProgram(request: HostRequest): Promise<unknown> {
 // Why a program failed is often far from where: a library's callback, a component's async
 // initialization. The call from the program that set such work going is kept (its stack, formatted
 // only if needed) and attached to an error raised there, so the error can name the program's line.
+// A capture costs some microseconds, and programs make about five a resource; the default
+// ten frames reach the program from a component's constructor or a library's helper.
 const ORIGIN = Symbol("immutable-guard:program-origin");
-const ORIGIN_FRAMES = 50;
 
 interface CallSite {
     stack?: string;
@@ -115,10 +116,7 @@ interface CallSite {
 
 function callSite(): CallSite {
     const site: CallSite = {};
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = ORIGIN_FRAMES;
     Error.captureStackTrace(site, callSite);
-    Error.stackTraceLimit = limit;
     return site;
 }
 

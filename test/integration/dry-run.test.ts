@@ -282,6 +282,31 @@ describe("immutable-guard dry-run on programs that fail, and on config", functio
             assert.match(strict.stdout, /--fail-incomplete: an incomplete run fails \(exit code 2\)\./);
         });
 
+        it("names the library and the program line behind an error raised in a component's initialization, as awsx classic's default VPC failed", async () => {
+            // A library in the program's node_modules that slices what an unanswered data source returned.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ig-library-error-"));
+            fs.mkdirSync(path.join(dir, "node_modules", "classic-vpc"), { recursive: true });
+            fs.symlinkSync(path.join(PACK_DIR, "node_modules", "@pulumi"), path.join(dir, "node_modules", "@pulumi"));
+            fs.writeFileSync(path.join(dir, "node_modules", "classic-vpc", "index.js"), [
+                "const pulumi = require(\"@pulumi/pulumi\");",
+                "class Vpc extends pulumi.ComponentResource {",
+                "    constructor(name) { super(\"classic:ec2:Vpc\", name, {}, {}); }",
+                "    async initialize() {",
+                "        const found = await pulumi.runtime.invoke(\"aws:ec2/getSubnetIdsByTag:getSubnetIdsByTag\", {});",
+                "        return found.ids.slice(0, 2);",
+                "    }",
+                "    static getDefault() { return new Vpc(\"default-vpc\"); }",
+                "}",
+                "exports.Vpc = Vpc;",
+            ].join("\n"));
+            fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: library-error\nruntime: nodejs\n");
+            fs.writeFileSync(path.join(dir, "index.ts"), "import { Vpc } from \"classic-vpc\";\n\nexport const vpc = Vpc.getDefault().urn;\n");
+            const run = await runProgram(loadProject(dir), { preview: true, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+            assert.ok(!run.ok);
+            assert.equal(run.error, "TypeError: Cannot read properties of undefined (reading 'slice') (raised in classic-vpc/index.js:6:26, from index.ts:3:24)");
+            assert.deepEqual(run.unseen.map((u) => u.type), ["aws:ec2/getSubnetIdsByTag:getSubnetIdsByTag"]);
+        });
+
         it("names the program line behind an error raised inside a library, and still lists the chart", () => {
             const up = cli(["dry-run", "--mode", "up", "--format", "json", "--transpile-only", "test/fixtures/dry-run/helm-v3"]);
             assert.equal(up.status, 2, up.stderr);
