@@ -61,8 +61,9 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
     const fromTsconfig = request.tsconfig ? ts.readConfigFile(request.tsconfig, ts.sys.readFile).config?.compilerOptions ?? {} : {};
     // Types are checked once for all programs by the parent (see type-check.ts), so each program only transpiles.
     const options = { compiler, transpileOnly: true, project: request.tsconfig, skipProject: !request.tsconfig };
-    // The language host's ES-module mode needs ts-node's ESM hooks (ts-node 10) and a compiler that knows nodenext.
-    if (request.esm && nodeNext && resolveFrom(request, "ts-node/esm")) {
+    // The language host's ES-module mode needs ts-node's ESM hooks (ts-node 10), a compiler that knows
+    // nodenext and Node's `module.register` (18.19, 20.6).
+    if (request.esm && nodeNext && resolveFrom(request, "ts-node/esm") && typeof register === "function") {
         register(pathToFileURL(ESM_HOOKS).href, {
             data: { tsNode, options: { ...options, compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", sourceMap: true, ...fromTsconfig } } },
         });
@@ -199,7 +200,7 @@ export function describeProgramError(error: unknown, programDir: string): string
         return `${error.message.split("\n")[0]}; install the program's dependencies (npm install) and try again`;
     }
     if (code === "ERR_UNKNOWN_FILE_EXTENSION") {
-        return `${error.message}; an ES-module TypeScript program needs ts-node 10 or later (npm install --save-dev ts-node typescript)`;
+        return `${error.message}; an ES-module TypeScript program needs ts-node 10 or later (npm install --save-dev ts-node typescript) and Node.js 18.19, 20.6 or later`;
     }
     const stack = frames(error.stack);
     const own = stack.find((f) => inProgram(f.location, programDir));
