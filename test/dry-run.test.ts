@@ -313,6 +313,19 @@ describe("dry run", () => {
             assert.equal(typeof answer("aws:eks/getClusterAuth:getClusterAuth", { name: "main" }).token, "string");
         });
 
+        it("answers the load balancers' account as one fixed principal, never a wildcard", () => {
+            const account = answer("aws:elb/getServiceAccount:getServiceAccount");
+            assert.match(String(account.arn), /^arn:aws:iam::\d{12}:root$/);
+            assert.equal(answer("aws:elb/getServiceAccount:getServiceAccount").arn, account.arn);
+        });
+
+        it("lets --mocks render a Helm chart the dry run cannot", () => {
+            const mocks = parseMocks(JSON.stringify({ "kubernetes:helm:template": { result: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ingress" } }] } }), "mocks.json");
+            const chart = answerDataSource("kubernetes:helm:template", { jsonOpts: "{\"chart\":\"ingress-nginx\"}" }, { ...preview, mocks });
+            assert.ok(chart.answered);
+            assert.deepEqual(chart.result.result, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ingress" } }]);
+        });
+
         it("answers AWS's public image parameters from SSM, never a parameter of the user's", () => {
             assert.match(String(answer("aws:ssm/getParameter:getParameter", { name: "/aws/service/eks/optimized-ami/1.31/amazon-linux-2/recommended/image_id" }).value), /^ami-/);
             const own = answerDataSource("aws:ssm/getParameter:getParameter", { name: "/acme/prod/db-host" }, preview);

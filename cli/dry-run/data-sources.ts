@@ -443,6 +443,11 @@ const ANSWERS: Record<string, Answer> = {
         const name = text(inputs.name) ?? "role";
         return { id: name, name, arn: `arn:${run.partition}:iam::${run.account}:role/${name}`, path: "/", uniqueId: `AROA${hex(17, name)}`, createDate: "2026-01-01T00:00:00Z", maxSessionDuration: 3600, tags: {} };
     },
+    // The account of the region's load balancers, the principal of an access-log bucket policy: one fixed account, never a wildcard.
+    "aws:elb/getServiceAccount:getServiceAccount": (_inputs, run) => {
+        const account = String(parseInt(hex(10, "elb", run.region), 16)).padStart(12, "1").slice(-12);
+        return { id: account, arn: `arn:${run.partition}:iam::${account}:root`, region: run.region };
+    },
     "aws:ssm/getParameter:getParameter": (inputs, run) => {
         const name = text(inputs.name) ?? "";
         // Only AWS's public parameters of image ids have an answer that cannot mislead: any id will do.
