@@ -138,6 +138,28 @@ const RESOURCE_TYPES: Record<string, ResourceType> = {
             outputs: { backupVaultArn: `arn:aws:backup:${region}:${ACCOUNT_ID}:backup-vault:${str(inputs.backupVaultName)}` },
         }),
     },
+    "aws:rds/instance:Instance": {
+        autoName: { property: "identifier", prefixProperty: "identifierPrefix" },
+        defaults: { autoMinorVersionUpgrade: true, deleteAutomatedBackups: true },
+        tagged: true,
+        regional: true,
+        forceNew: ["identifier", "identifierPrefix", "engine", "dbName", "username", "storageEncrypted", "kmsKeyId", "availabilityZone", "region"],
+        stateDefaults: { skipFinalSnapshot: false, publiclyAccessible: false, deletionProtection: false },
+        computed: (inputs, { region, unique }) => {
+            const identifier = str(inputs.identifier);
+            const address = `${identifier}.${unique.slice(0, 12)}.${region}.rds.amazonaws.com`;
+            return {
+                id: `db-${unique.toUpperCase()}`,
+                outputs: {
+                    address,
+                    endpoint: `${address}:5432`,
+                    port: 5432,
+                    arn: `arn:aws:rds:${region}:${ACCOUNT_ID}:db:${identifier}`,
+                    resourceId: `db-${unique.toUpperCase()}`,
+                },
+            };
+        },
+    },
     "aws:iam/role:Role": {
         autoName: { property: "name", prefixProperty: "namePrefix" },
         defaults: { path: "/", maxSessionDuration: 3600 },

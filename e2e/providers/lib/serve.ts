@@ -134,6 +134,19 @@ function overrides(standIn: StandIn) {
     return { configure, diff, create, update };
 }
 
+/**
+ * A cloud can refuse a delete (a bucket that still holds objects, say). Resources whose logical names
+ * IMMUTABLE_GUARD_E2E_REFUSE_DELETE lists (comma-separated) fail Delete, so a test can leave the engine
+ * with a resource pending deletion, as a real failed replacement does.
+ */
+function refuseDelete(urn: string): void {
+    const refused = (process.env.IMMUTABLE_GUARD_E2E_REFUSE_DELETE ?? "").split(",").filter((n) => n !== "");
+    const name = urn.slice(urn.lastIndexOf("::") + 2);
+    if (refused.includes(name)) {
+        throw new Error(`deleting ${name}: the cloud refused (IMMUTABLE_GUARD_E2E_REFUSE_DELETE)`);
+    }
+}
+
 /** Starts the provider's gRPC server and prints its port, as the engine expects of a plugin. */
 export async function serve(standIn: StandIn): Promise<void> {
     const addService = grpc.Server.prototype.addService;
@@ -147,7 +160,7 @@ export async function serve(standIn: StandIn): Promise<void> {
                 version: standIn.version,
                 check: async (urn, olds, news) => ({ inputs: standIn.check(urn, olds as Properties, news as Properties) }),
                 read: async (id, _urn, props) => ({ id, props }),
-                delete: async () => undefined,
+                delete: async (_id, urn) => refuseDelete(urn),
                 invoke: async (token, args) => ({ outputs: standIn.invoke(token, args as Properties) }),
             },
             process.argv.slice(2),
