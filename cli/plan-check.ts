@@ -18,6 +18,7 @@ import { fromConfig, readValidPolicyPackConfig } from "./policy-config";
 
 interface StepState {
     type?: string;
+    custom?: boolean;
     inputs?: Props;
 }
 
@@ -90,7 +91,9 @@ export async function run(args: string[]): Promise<number> {
     const blocked: string[] = [];
     const notes: string[] = [];
     for (const step of steps) {
-        if (step.op !== "update") {
+        // The engine gives a component whose inputs changed an `update` step too; it changes nothing itself,
+        // the steps of its children do.
+        if (step.op !== "update" || (step.newState ?? step.oldState)?.custom === false) {
             continue;
         }
         const before = flagIn(step, step.oldState, rules);
@@ -132,7 +135,7 @@ export async function run(args: string[]): Promise<number> {
             "    or give it a new logical name; then regenerate the lock (`immutable-guard lock`) after the deployment.",
         ].join("\n"));
     }
-    const updates = steps.filter((s) => s.op === "update").length;
+    const updates = steps.filter((s) => s.op === "update" && (s.newState ?? s.oldState)?.custom !== false).length;
     const out: string[] = [];
     if (blocked.length > 0) {
         out.push(`immutable-guard plan-check: ${blocked.length} in-place update${blocked.length === 1 ? "" : "s"} of flagged resources blocked`, ...blocked);

@@ -20,6 +20,13 @@ function readPreview(name: string): { steps: Record<string, unknown>[] } {
     return JSON.parse(fs.readFileSync(preview(name), "utf8")) as { steps: Record<string, unknown>[] };
 }
 
+/** The preview's one `update` step: the engine orders steps as it runs them, not as the program registers them. */
+function updateStep<T>(document: { steps: Record<string, unknown>[] }): T {
+    const updates = document.steps.filter((step) => step.op === "update");
+    assert.equal(updates.length, 1);
+    return updates[0] as T;
+}
+
 describe("immutable-guard plan-check", () => {
     afterEach(() => setClock(() => new Date()));
 
@@ -43,7 +50,8 @@ describe("immutable-guard plan-check", () => {
     it("passes an in-place update of a resource that is not flagged", async () => {
         const result = await runCommand(["plan-check", preview("aws-update-unflagged-role")]);
         assert.equal(result.code, 0, result.stdout);
-        assert.match(result.stdout, /\(2 steps, 1 update\)/);
+        // The engine lists a step for every resource, the read of the external VPC included.
+        assert.match(result.stdout, /\(3 steps, 1 update\)/);
     });
 
     it("fails an update that removes the flag: it is still an in-place update of a flagged resource", async () => {
@@ -60,6 +68,13 @@ describe("immutable-guard plan-check", () => {
         assert.doesNotMatch(result.stdout, /Job::migrate/, "a create passes");
     });
 
+    it("passes the update step the engine gives a component whose inputs changed, even one flagged by its URN", async () => {
+        const config = writeJson("policy-config.json", { "immutable-no-in-place-update": { tagKey: "frozen", urns: ["*::acme:k8s:WebService::checkout"] } });
+        const result = await runCommand(["plan-check", preview("kubernetes-update-flagged-deployment"), "--config", config]);
+        assert.equal(result.code, 0, result.stdout);
+        assert.match(result.stdout, /\(4 steps, 1 update\)/, "the component's step is not counted as an update of a resource");
+    });
+
     it("passes the replacement Kubernetes makes of a flagged ConfigMap whose data changed", async () => {
         assert.equal((await runCommand(["plan-check", preview("kubernetes-replace-flagged-configmap")])).code, 0);
     });
@@ -70,7 +85,7 @@ describe("immutable-guard plan-check", () => {
 
     it("fails an update flagged only in its new state", async () => {
         const document = readPreview("aws-update-unflagged-role");
-        const step = document.steps[1] as { newState: { inputs: { tags: Record<string, string> } } };
+        const step = updateStep<{ newState: { inputs: { tags: Record<string, string> } } }>(document);
         step.newState.inputs.tags.immutable = "true";
         const result = await runCommand(["plan-check", writeJson("preview.json", document)]);
         assert.equal(result.code, 1);
@@ -109,7 +124,7 @@ describe("immutable-guard plan-check", () => {
 
     it("passes an update whose new flag is unknown when the old state is not flagged, with a note", async () => {
         const document = readPreview("aws-update-unflagged-role");
-        const step = document.steps[1] as { newState: { inputs: Record<string, unknown> } };
+        const step = updateStep<{ newState: { inputs: Record<string, unknown> } }>(document);
         step.newState.inputs.tags = UNKNOWN_STRING;
         const result = await runCommand(["plan-check", writeJson("preview.json", document)]);
         assert.equal(result.code, 0);
