@@ -1,6 +1,7 @@
 import { secret, type AnalyzedResource } from "../analyzer-client";
 import type { NotSeen } from "../output/report";
 import type { MockAnswers } from "./mocks";
+import { checkedInputs } from "./provider-check";
 
 /** One resource registration as the program made it, recorded by the mocked resource monitor. */
 export interface CapturedResource {
@@ -135,14 +136,21 @@ export function analyzedStack(
         ordered.push(resource);
     }
 
+    // The engine hands analyzers the inputs its provider's Check returned, which a real stack export records too.
+    const checked = new Map<CapturedResource, Record<string, unknown>>();
+    for (const [resource, provider] of providerOf) {
+        checked.set(resource, checkedInputs(resource.type, resource.urn, resource.properties, provider.properties, resource.version));
+    }
+
     const toAnalyzed = (resource: CapturedResource, finalState: boolean): AnalyzedResource => {
         const provider = providerOf.get(resource);
+        const inputs = checked.get(resource) ?? resource.properties;
         return {
             type: resource.type,
             urn: resource.urn,
             name: resource.name,
             // Without a provider the state of a custom resource is its inputs; a component's is what it registered.
-            properties: finalState && !resource.custom ? resource.outputs ?? {} : resource.properties,
+            properties: finalState && !resource.custom ? resource.outputs ?? {} : inputs,
             options: {
                 protect: resource.protect,
                 ignoreChanges: resource.ignoreChanges,
