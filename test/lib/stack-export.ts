@@ -107,5 +107,5 @@ export const KUBERNETES = {
     namespace: "urn:pulumi:prod::storefront::kubernetes:core/v1:Namespace::storefront",
 };
 
-/** The plaintext secrets in the fixtures, which no lock or message may contain. */
-export const PLAINTEXT_SECRETS = ["Zq8#trn-2f0W-kd91", "sk_live_5f1c9a7e", "p4ss-W0rd-e1f9", "eyJhbGciOiJSUzI1NiJ9.ci-token"];
+/** The plaintext secrets in the fixtures (fakes, set by e2e/programs/shop and storefront), which no lock or message may contain. */
+export const PLAINTEXT_SECRETS = ["FAKE-orders-db-password-not-a-real-secret", "FAKE-signing-key-not-a-real-secret", "FAKE-db-password-not-a-real-secret"];
