@@ -9,6 +9,7 @@ import * as path from "path";
 import { fileURLToPath, pathToFileURL } from "url";
 import type { CapturedResource, HostRequest, HostResponse, Unseen } from "./captured-stack";
 import { answerDataSource } from "./data-sources";
+import { previewState } from "./provider-check";
 
 // Wire signatures of the values the SDK serializes specially (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -306,7 +307,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
     traceOrigins(pulumi as unknown as PatchableSdk);
 
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({ id: request.preview ? undefined : `${args.name}-id`, state: args.inputs }),
+        newResource: (args) => ({ id: request.preview ? undefined : `${args.name}-id`, state: request.preview ? previewState(args.type, args.inputs as Record<string, unknown>) : args.inputs }),
         call: (args) => {
             const answer = answerDataSource(args.token, args.inputs as Record<string, unknown>, { config: request.config, preview: request.preview, mocks: request.mocks });
             if (!answer.answered) {

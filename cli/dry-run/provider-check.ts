@@ -13,7 +13,7 @@
  */
 import { createHash } from "crypto";
 import { SECRET_SIGNATURE, secret } from "../analyzer-client";
-import { isUnknown } from "../../rules/lib/unknowns";
+import { isUnknown, UNKNOWN_STRING } from "../../rules/lib/unknowns";
 
 type Props = Record<string, unknown>;
 
@@ -224,4 +224,22 @@ export function checkedInputs(type: string, urn: string, inputs: Props, provider
         return checkKubernetes(urn, inputs, provider);
     }
     return inputs;
+}
+
+/**
+ * The state the mocked resource monitor answers a registration with at preview. A Kubernetes object's
+ * auto-name is known in a real preview (Check draws it) but is random, so whatever the dry run drew would
+ * differ from the deployed name that other resources' inputs hold in a lock: it is unknown here, as any
+ * provider-computed value is, and those inputs are compared when `pulumi up` runs. (An AWS auto-name is a
+ * top-level output the program did not set, which the mocks already leave unknown at preview.)
+ */
+export function previewState(type: string, inputs: Props): Props {
+    if (!type.startsWith("kubernetes:") || type.startsWith("kubernetes:yaml") || type.startsWith("kubernetes:helm")) {
+        return inputs;
+    }
+    const metadata = isObject(inputs.metadata) ? inputs.metadata : {};
+    if (!absent(metadata.name) || !absent(metadata.generateName) || isUnknown(inputs.metadata)) {
+        return inputs;
+    }
+    return { ...inputs, metadata: { ...metadata, name: UNKNOWN_STRING } };
 }
