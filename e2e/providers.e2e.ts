@@ -4,31 +4,15 @@
  * records are compared with what the real aws and kubernetes providers produce.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { findInstalledPulumi } from "./lib/pulumi-cli";
+import { Program, REPO, Workspace } from "./lib/workspace";
 
-const REPO = path.resolve(__dirname, "..");
-const PROVIDERS_BIN = path.join(REPO, "e2e", "providers", "bin");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const GATEWAY_KEY = "FAKE-gateway-key-5e0c1d7a-not-a-real-secret";
 const INGEST_TOKEN = "FAKE-ingest-token-93b7a2c4-not-a-real-secret";
-
-/** The directory of the Pulumi CLI: named by the environment, else the one on PATH, else the CI build's. */
-function pulumiBinDir(): string {
-    const named = process.env.IMMUTABLE_GUARD_PULUMI_BIN ?? process.env.PULUMI_BIN_DIR;
-    if (named) {
-        return named;
-    }
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-        if (dir && fs.existsSync(path.join(dir, "pulumi")) && path.resolve(dir) !== PROVIDERS_BIN) {
-            return dir;
-        }
-    }
-    return "/tmp/pb/out";
-}
 
 const PROGRAM = `
 import * as aws from "@pulumi/aws";
@@ -126,46 +110,22 @@ interface Probe {
     props: Bag;
 }
 
+/** The program above in a workspace of its own, with the commands the tests run on it. */
 class Stack {
-    readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "ig-providers-"));
-    readonly dir = path.join(this.root, "program");
-    readonly env: NodeJS.ProcessEnv;
+    readonly workspace = new Workspace();
+    readonly program: Program;
 
     constructor() {
-        fs.mkdirSync(path.join(this.root, "state"));
-        this.env = {
-            ...process.env,
-            PATH: [PROVIDERS_BIN, pulumiBinDir(), process.env.PATH ?? ""].join(path.delimiter),
-            PULUMI_HOME: path.join(this.root, "home"),
-            PULUMI_BACKEND_URL: `file://${path.join(this.root, "state")}`,
-            PULUMI_CONFIG_PASSPHRASE: "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            NO_COLOR: "1",
-        };
-        fs.mkdirSync(this.dir);
-        fs.writeFileSync(path.join(this.dir, "Pulumi.yaml"), "name: test-providers\nruntime: nodejs\n");
-        fs.writeFileSync(path.join(this.dir, "package.json"), JSON.stringify({ name: "test-providers", main: "index.ts" }));
-        fs.writeFileSync(path.join(this.dir, "index.ts"), PROGRAM);
-        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(this.dir, "node_modules"), "dir");
-    }
-
-    run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-        return new Promise((resolve, reject) => {
-            const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: { ...this.env, ...extraEnv } });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-            child.on("error", reject);
-            child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-        });
+        const source = path.join(this.workspace.root, "sources", "test-providers");
+        fs.mkdirSync(source, { recursive: true });
+        fs.writeFileSync(path.join(source, "Pulumi.yaml"), "name: test-providers\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(source, "package.json"), JSON.stringify({ name: "test-providers", main: "index.ts" }));
+        fs.writeFileSync(path.join(source, "index.ts"), PROGRAM);
+        this.program = this.workspace.program(source);
     }
 
     async must(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
-        const result = await this.run(args, extraEnv);
-        assert.strictEqual(result.code, 0, `pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
-        return result.stdout;
+        return (await this.program.must([...args, "--non-interactive"], extraEnv)).stdout;
     }
 
     async export(showSecrets = false): Promise<{ text: string; resources: StateResource[] }> {
@@ -179,7 +139,7 @@ class Stack {
 
     /** A preview with a policy pack recording what the engine hands to policies. */
     async probe(): Promise<Probe[]> {
-        const pack = path.join(this.root, "probe-pack");
+        const pack = path.join(this.workspace.root, "probe-pack");
         fs.mkdirSync(pack, { recursive: true });
         fs.writeFileSync(path.join(pack, "PulumiPolicy.yaml"), "runtime: nodejs\n");
         fs.writeFileSync(path.join(pack, "package.json"), JSON.stringify({ name: "probe", version: "0.0.1", main: "index.js" }));
@@ -187,7 +147,7 @@ class Stack {
         if (!fs.existsSync(path.join(pack, "node_modules"))) {
             fs.symlinkSync(path.join(REPO, "node_modules"), path.join(pack, "node_modules"), "dir");
         }
-        const out = path.join(this.root, `probe-${Date.now()}.jsonl`);
+        const out = path.join(this.workspace.root, `probe-${Date.now()}.jsonl`);
         await this.must(["preview", "--policy-pack", pack], { PROBE_OUT: out });
         return fs
             .readFileSync(out, "utf8")
@@ -197,7 +157,7 @@ class Stack {
     }
 
     dispose(): void {
-        fs.rmSync(this.root, { recursive: true, force: true });
+        this.workspace.dispose();
     }
 }
 
@@ -228,10 +188,9 @@ describe("test providers under the real Pulumi CLI", function () {
     let stack: Stack;
 
     before(async function () {
-        const bin = pulumiBinDir();
-        assert.ok(fs.existsSync(path.join(bin, "pulumi")), `no Pulumi CLI in ${bin}; set PULUMI_BIN_DIR`);
+        assert.ok(findInstalledPulumi(), "no Pulumi CLI: run the suite with `npm run e2e`, or set IMMUTABLE_GUARD_PULUMI_BIN");
         stack = new Stack();
-        await stack.must(["stack", "init", "dev"]);
+        await stack.program.init();
         await stack.must(["config", "set", "aws:region", "eu-west-1"]);
     });
 
