@@ -2,11 +2,12 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import { finishReport, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "../cli/output/report";
 import { renderSarif } from "../cli/output/sarif";
 import { SourceIndex } from "../cli/output/source-locations";
 import { COLOUR, PLAIN, renderText } from "../cli/output/text";
-import { assertValidReport, assertValidSarif } from "./lib/schemas";
+import { assertSarifUris, assertValidReport, assertValidSarif } from "./lib/schemas";
 
 const POLICY = {
     name: "container-image-digest-required",
@@ -133,6 +134,32 @@ describe("reports", () => {
             assert.deepEqual(found.locations[0].physicalLocation.artifactLocation.uri, "examples/shop/index.ts");
             assert.equal(found.locations[0].physicalLocation.region.startLine, 12);
             assert.equal(notFound.locations[0].physicalLocation.region.startLine, 1);
+        });
+
+        it("makes every location a relative reference to a base it defines, for programs inside and outside the working directory", () => {
+            const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "ig-elsewhere-"));
+            const file = path.join(elsewhere, "lib", "audit #1.ts");
+            const log = JSON.parse(renderSarif(report([
+                stack([violation()]),
+                stack([violation({ name: "audit", location: { file, line: 7 } })], { program: elsewhere, entry: path.join(elsewhere, "index.ts"), project: "audit" }),
+                stack([], { program: elsewhere, entry: path.join(elsewhere, "index.ts"), project: "audit", stack: "prod", error: "does not compile" }),
+            ]))) as { runs: { originalUriBaseIds: Record<string, { uri: string }>; results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[] }[] }[] };
+            assertValidSarif(log);
+            assert.deepEqual(assertSarifUris(log), [
+                { file: path.resolve("examples/shop/index.ts"), line: 12 },
+                { file, line: 7 },
+            ]);
+            const [inside, outside] = log.runs[0].results.map((r) => r.locations[0].physicalLocation.artifactLocation);
+            assert.deepEqual(inside, { uri: "examples/shop/index.ts", uriBaseId: "%SRCROOT%" });
+            assert.deepEqual(outside, { uri: "lib/audit%20%231.ts", uriBaseId: "PROGRAM1" });
+            assert.equal(log.runs[0].originalUriBaseIds.PROGRAM1.uri, `${pathToFileURL(elsewhere).href}/`);
+            assert.deepEqual(Object.keys(log.runs[0].originalUriBaseIds), ["%SRCROOT%", "PROGRAM1"], "one base per program directory");
+        });
+
+        it("points a report's results at the report file with its own directory as base when it is outside the working directory", () => {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ig-report-")), "policy.jsonl");
+            const log = JSON.parse(renderSarif(report([stack([violation({ location: undefined })], { program: undefined, entry: undefined })]), { fallbackFile: file })) as { runs: never[] };
+            assert.deepEqual(assertSarifUris(log), [{ file, line: 1 }]);
         });
 
         it("lists a program that could not be analyzed as a failed invocation", () => {

@@ -102,10 +102,16 @@ interface Request {
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
 }
-type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+/** A registration's response; `setUnknown` exists where the SDK knows outputs that stay unknown at `up`. */
+interface RegistrationResponse {
+    getUrn(): string;
+    setUnknown?(unknown: boolean): void;
+}
+type Callback = (error: Error | null, response?: RegistrationResponse) => void;
 interface Monitor {
     newUrn?(parent: string, type: string, name: string): string;
     registerResource(request: Request, callback: Callback): void;
+    readResource(request: unknown, callback: Callback): void;
     registerResourceOutputs(request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: Callback): void;
 }
 
@@ -133,6 +139,24 @@ function capture(request: Request): CapturedResource {
     };
 }
 
+/**
+ * With no provider, a resource's outputs are its inputs. At `up` the SDK would take every other
+ * output (an id, an ARN, a generated name, an endpoint) as known and absent, and a document built
+ * from it would lose that part silently; marked as the engine marks a create it did not run, they
+ * stay unknown, as at preview, and the rules give their advisory.
+ */
+function unknownWhereComputed(request: HostRequest, response: RegistrationResponse, custom: boolean, notes: Set<string>): void {
+    if (request.preview || !custom) {
+        return;
+    }
+    if (response.setUnknown) {
+        response.setUnknown(true);
+    } else {
+        notes.add("this program's @pulumi/pulumi is too old to keep outputs unknown at `up`: in --mode up, values only a provider computes " +
+            "(ids, ARNs, generated names) read as absent; preview mode sees them as unknown");
+    }
+}
+
 async function run(request: HostRequest): Promise<HostResponse> {
     const notes = new Set<string>();
     process.chdir(request.programDir);
@@ -157,7 +181,8 @@ async function run(request: HostRequest): Promise<HostResponse> {
     const stack = require(path.join(pulumiDir, "runtime", "stack")) as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
 
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({ id: request.preview ? undefined : `${args.name}-id`, state: args.inputs }),
+        // Only a resource read by its id has one: any other id would be assigned by the provider.
+        newResource: (args) => ({ id: args.id || undefined, state: args.inputs }),
         call: (args) => {
             const { result, simulated } = simulateDataSource(args.token, args.inputs as Record<string, unknown>, request.config);
             if (!simulated) {
@@ -183,10 +208,18 @@ async function run(request: HostRequest): Promise<HostResponse> {
         registerResource(req, (error, response) => {
             if (response) {
                 record.urn = response.getUrn();
+                unknownWhereComputed(request, response, record.custom, notes);
             }
             callback(error, response);
         });
     };
+    const readResource = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, callback) => readResource(req, (error, response) => {
+        if (response) {
+            unknownWhereComputed(request, response, true, notes);
+        }
+        callback(error, response);
+    });
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req, callback) => {
         const record = captured.find((r) => r.urn === req.getUrn());

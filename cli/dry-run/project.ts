@@ -39,6 +39,12 @@ export function displayPath(file: string): string {
     return (relative === "" ? "." : relative.startsWith("..") || path.isAbsolute(relative) ? file : relative).split(path.sep).join("/");
 }
 
+/** Whether `file` is inside `dir` (not `dir` itself). */
+export function isWithin(file: string, dir: string): boolean {
+    const relative = path.relative(dir, file);
+    return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+}
+
 /**
  * Expands the directories given on the command line: a program directory stands for itself; a
  * directory without `Pulumi.yaml` stands for the programs directly inside it (so `examples`

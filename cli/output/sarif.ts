@@ -1,5 +1,7 @@
 import { createHash } from "crypto";
+import * as path from "path";
 import { pathToFileURL } from "url";
+import { isWithin } from "../dry-run/project";
 import type { PolicyMetadata, Report, StackReport, Violation } from "./report";
 
 /**
@@ -7,6 +9,10 @@ import type { PolicyMetadata, Report, StackReport, Violation } from "./report";
  * per violation with `ruleId` = policy name, level `error` (mandatory) or `warning` (advisory),
  * a message that names the resource, and a location in the program (the line of the resource's
  * logical name, else the entry file's first line: code scanning needs a line for every result).
+ *
+ * Every artifact location is a relative reference resolved against a base in `originalUriBaseIds`,
+ * as SARIF 3.4.4 requires (Microsoft's multitool rejects an absolute path under a base: SARIF1004):
+ * `%SRCROOT%` is the working directory, and a program outside it gets a base of its own.
  */
 
 const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -40,18 +46,66 @@ function rule(policy: PolicyMetadata) {
     };
 }
 
-function uri(file: string): string {
-    return encodeURI(file);
+/** A relative path as a URI reference: each segment percent-encoded, so `#`, `?` or `%` in a name stay part of it. */
+function relativeReference(relative: string): string {
+    return relative.split(path.sep).join("/").split("/").map(encodeURIComponent).join("/");
 }
 
-function physicalLocation(file: string, line: number) {
-    return { artifactLocation: { uri: uri(file), uriBaseId: SRCROOT }, region: { startLine: line } };
+/** A directory as an absolute `file:` URI ending in `/`, as a base URI must (SARIF 3.14.14). */
+function directoryUri(dir: string): string {
+    const href = pathToFileURL(dir).href;
+    return href.endsWith("/") ? href : `${href}/`;
 }
 
-function whereDeclared(stack: StackReport, violation: Violation, fallbackFile: string | undefined) {
+interface ArtifactLocation {
+    uri: string;
+    uriBaseId: string;
+}
+
+/**
+ * Paths in a report are relative to the working directory, or absolute when they are outside it.
+ * An absolute one is made relative to the program directory that holds it (else its own
+ * directory), and each such directory is a base named `PROGRAM<n>`.
+ */
+class ArtifactBases {
+    private readonly outside = new Map<string, string>();
+
+    constructor(private readonly programDirs: readonly string[]) {}
+
+    locate(file: string): ArtifactLocation {
+        if (!path.isAbsolute(file)) {
+            return { uri: relativeReference(file), uriBaseId: SRCROOT };
+        }
+        const root = this.programDirs
+            .filter((dir) => isWithin(file, dir))
+            .sort((a, b) => b.length - a.length)[0] ?? path.dirname(file);
+        let id = this.outside.get(root);
+        if (!id) {
+            id = `PROGRAM${this.outside.size + 1}`;
+            this.outside.set(root, id);
+        }
+        return { uri: relativeReference(path.relative(root, file)), uriBaseId: id };
+    }
+
+    originalUriBaseIds(): Record<string, { uri: string; description?: { text: string } }> {
+        const bases: Record<string, { uri: string; description?: { text: string } }> = {
+            [SRCROOT]: { uri: directoryUri(process.cwd()), description: { text: "the working directory of the run" } },
+        };
+        for (const [dir, id] of this.outside) {
+            bases[id] = { uri: directoryUri(dir), description: { text: `${dir}, outside the working directory` } };
+        }
+        return bases;
+    }
+}
+
+function physicalLocation(bases: ArtifactBases, file: string, line: number) {
+    return { artifactLocation: bases.locate(file), region: { startLine: line } };
+}
+
+function whereDeclared(bases: ArtifactBases, stack: StackReport, violation: Violation, fallbackFile: string | undefined) {
     const at = violation.location ?? (stack.entry ? { file: stack.entry, line: 1 } : fallbackFile ? { file: fallbackFile, line: 1 } : undefined);
     return at ? [{
-        physicalLocation: physicalLocation(at.file, at.line),
+        physicalLocation: physicalLocation(bases, at.file, at.line),
         logicalLocations: [{ name: violation.name, fullyQualifiedName: violation.urn, kind: "resource" }],
     }] : [];
 }
@@ -65,6 +119,7 @@ function fingerprint(violation: Violation): string {
  */
 export function renderSarif(report: Report, options: { fallbackFile?: string } = {}): string {
     const ruleIndex = new Map(report.policies.map((p, i) => [p.name, i]));
+    const bases = new ArtifactBases(report.stacks.flatMap((s) => (s.program && path.isAbsolute(s.program) ? [s.program] : [])));
     const rules = report.policies.map(rule);
     const results = report.stacks.flatMap((stack) => stack.violations.map((v) => {
         let index = ruleIndex.get(v.policy);
@@ -79,7 +134,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
             ruleIndex: index,
             level: v.level === "mandatory" ? "error" : "warning",
             message: { text: `[${v.level}] ${v.policy} (${v.name}: ${v.type}): ${v.message}` },
-            locations: whereDeclared(stack, v, options.fallbackFile),
+            locations: whereDeclared(bases, stack, v, options.fallbackFile),
             partialFingerprints: { "immutableGuardFinding/v1": fingerprint(v) },
             properties: {
                 urn: v.urn,
@@ -94,7 +149,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
     const notifications = report.stacks.filter((s) => s.error !== undefined).map((s) => ({
         level: "error",
         message: { text: `${s.program ?? `${s.project}/${s.stack}`} could not be analyzed: ${s.error}` },
-        ...(s.entry ? { locations: [{ physicalLocation: physicalLocation(s.entry, 1) }] } : {}),
+        ...(s.entry ? { locations: [{ physicalLocation: physicalLocation(bases, s.entry, 1) }] } : {}),
     }));
     const sarif = {
         $schema: SARIF_SCHEMA,
@@ -108,8 +163,13 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
                     rules,
                 },
             },
-            invocations: [{ executionSuccessful: notifications.length === 0, toolExecutionNotifications: notifications }],
-            originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(process.cwd() + "/").href } },
+            invocations: [{
+                executionSuccessful: notifications.length === 0,
+                toolExecutionNotifications: notifications,
+                // Where code scanning finds the checkout when a location is not under %SRCROOT%.
+                workingDirectory: { uri: directoryUri(process.cwd()) },
+            }],
+            originalUriBaseIds: bases.originalUriBaseIds(),
             columnKind: "utf16CodeUnits",
             results,
         }],
