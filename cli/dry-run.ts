@@ -13,7 +13,7 @@ import { typeCheck } from "./dry-run/type-check";
 import { parseCommandLine, UsageError } from "./command-line";
 import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
-import { SourceIndex } from "./output/source-locations";
+import { SourceIndex, withProgramVariable } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { urnParts } from "../rules/lib/lock";
 import { packRoot } from "../rules/lib/pack-package";
@@ -129,16 +129,17 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         }
         const parts = urnParts(urn);
         const name = resource?.name ?? parts?.name ?? urn;
-        const at = sources.declaration(name);
+        const type = resource?.type ?? parts?.type ?? "";
+        const at = sources.declaration(name, type);
         const propertyPath = paths.get([diagnostic.policyName, urn, diagnostic.message].join("\u0000"));
         base.violations.push({
             policy: diagnostic.policyName,
             level,
             urn,
             name,
-            type: resource?.type ?? parts?.type ?? "",
+            type,
             ...(propertyPath ? { path: propertyPath } : {}),
-            message: diagnostic.message,
+            message: withProgramVariable(diagnostic.message, name, at),
             location: { file: displayPath(at.file), line: at.line },
         });
     }

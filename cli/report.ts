@@ -7,7 +7,7 @@ import * as path from "path";
 import { displayPath, loadProject, PROJECT_FILE, ProgramError, type ProgramProject } from "./dry-run/project";
 import { parseCommandLine, UsageError } from "./command-line";
 import { finishReport, REPORT_SCHEMA_VERSION, type PolicyMetadata, type Report, type StackReport, type Violation } from "./output/report";
-import { SourceIndex } from "./output/source-locations";
+import { SourceIndex, withProgramVariable } from "./output/source-locations";
 import { urnParts } from "../rules/lib/lock";
 import type { Diagnostic } from "../rules/lib/policy";
 import { parseFormat, writeReport } from "./output/write";
@@ -94,7 +94,7 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
             stacks.set(id, entry);
             sourcesOf.set(id, program ? SourceIndex.forProgram(program.dir, program.entry) : undefined);
         }
-        const at = sourcesOf.get(id)?.declaration(line.name);
+        const at = sourcesOf.get(id)?.declaration(line.name, line.type);
         const violation: Violation = {
             policy: line.policyName,
             level: line.enforcementLevel,
@@ -102,7 +102,7 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
             name: line.name,
             type: line.type,
             ...(line.path ? { path: line.path } : {}),
-            message: line.message,
+            message: at ? withProgramVariable(line.message, line.name, at) : line.message,
             ...(at ? { location: { file: displayPath(at.file), line: at.line } } : {}),
         };
         entry.violations.push(violation);

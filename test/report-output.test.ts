@@ -5,7 +5,7 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import { finishReport, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "../cli/output/report";
 import { renderSarif } from "../cli/output/sarif";
-import { SourceIndex } from "../cli/output/source-locations";
+import { SourceIndex, withProgramVariable } from "../cli/output/source-locations";
 import { COLOUR, PLAIN, renderText } from "../cli/output/text";
 import { assertSarifUris, assertValidReport, assertValidSarif } from "./lib/schemas";
 
@@ -186,7 +186,7 @@ describe("reports", () => {
         const sources = SourceIndex.forProgram(dir, entry);
 
         it("prefers the line that constructs the resource over an earlier mention of its name", () => {
-            assert.deepEqual(sources.locate("checkout"), { file: entry, line: 2 });
+            assert.deepEqual(sources.locate("checkout"), { file: entry, line: 2, variable: "service" });
         });
 
         it("finds a name on its own line and in another file of the program", () => {
@@ -196,6 +196,47 @@ describe("reports", () => {
 
         it("finds nothing for a name the program builds at run time", () => {
             assert.equal(sources.locate("checkout-db"), undefined);
+        });
+
+        describe("names the program computes", () => {
+            const program = fs.mkdtempSync(path.join(os.tmpdir(), "ig-computed-"));
+            const index = path.join(program, "index.ts");
+            fs.writeFileSync(index, [
+                "const AUDIT = \"audit-logs\";",
+                "const stack = pulumi.getStack();",
+                "export const audit = new aws.s3.Bucket(AUDIT, {});",
+                "const reports = new aws.s3.Bucket(`${stack}-reports`, {});",
+                "new aws.s3.BucketVersioning(`${stack}-reports`, { bucket: reports.id });",
+                "let db;",
+                "db = new aws.rds.Instance(\"orders-\" + stack, {});",
+                "function tenantQueue(AUDIT: string) {",
+                "    return new aws.sqs.Queue(AUDIT, {});",
+                "}",
+                "tenantQueue(`${stack}-tenant`);",
+            ].join("\n"));
+            const computed = SourceIndex.forProgram(program, index);
+
+            it("locates a resource named by a constant at its constructor call, not at the constant", () => {
+                assert.deepEqual(computed.locate("audit-logs", "aws:s3/bucket:Bucket"), { file: index, line: 3, variable: "audit" });
+            });
+
+            it("locates a resource named by a template literal or a concatenation at its constructor call, telling types apart", () => {
+                assert.deepEqual(computed.locate("prod-reports", "aws:s3/bucket:Bucket"), { file: index, line: 4, variable: "reports" });
+                assert.deepEqual(computed.locate("prod-reports", "aws:s3/bucketVersioning:BucketVersioning"), { file: index, line: 5 });
+                assert.deepEqual(computed.locate("orders-prod", "aws:rds/instance:Instance"), { file: index, line: 7, variable: "db" });
+            });
+
+            it("does not take a parameter for the constant it shadows, and falls back to the one constructor of the resource's class", () => {
+                assert.deepEqual(computed.locate("prod-tenant", "aws:sqs/queue:Queue"), { file: index, line: 9 });
+                assert.equal(computed.locate("audit-logs", "aws:sqs/queue:Queue")?.line, 3, "the literal name, not the queue");
+            });
+
+            it("names the program's variable in a fix the pack wrote with a variable named after the resource", () => {
+                const message = "add `new aws.s3.BucketObjectLockConfiguration(\"prod-reports-lock\", { bucket: prodReports.id })`.";
+                const at = computed.declaration("prod-reports", "aws:s3/bucket:Bucket");
+                assert.equal(withProgramVariable(message, "prod-reports", at), "add `new aws.s3.BucketObjectLockConfiguration(\"prod-reports-lock\", { bucket: reports.id })`.");
+                assert.equal(withProgramVariable(message, "prod-reports", { file: index, line: 5 }), message, "no variable: the message as the pack wrote it");
+            });
         });
     });
 });

@@ -44,7 +44,7 @@ interface SarifPhysicalLocation {
     physicalLocation?: { artifactLocation?: SarifArtifactLocation; region?: { startLine?: number } };
 }
 interface SarifRun {
-    tool: { driver: { informationUri?: string; rules?: { helpUri?: string }[] } };
+    tool?: { driver: { informationUri?: string; rules?: { helpUri?: string }[] } };
     originalUriBaseIds?: Record<string, SarifArtifactLocation>;
     invocations?: { workingDirectory?: SarifArtifactLocation; toolExecutionNotifications?: { locations?: SarifPhysicalLocation[] }[] }[];
     results?: { locations?: SarifPhysicalLocation[] }[];
@@ -78,7 +78,7 @@ export function assertSarifUris(log: { runs: SarifRun[] }): { file: string; line
             assert(!hasDotDotSegment(base.uri), `SARIF1004: ${where} "${base.uri}" has a '..' segment`);
             assert(!/[?#]/.test(base.uri), `SARIF1004: ${where} "${base.uri}" has a query or fragment`);
         }
-        for (const uri of [run.tool.driver.informationUri, ...(run.tool.driver.rules ?? []).map((rule) => rule.helpUri)]) {
+        for (const uri of [run.tool?.driver.informationUri, ...(run.tool?.driver.rules ?? []).map((rule) => rule.helpUri)]) {
             assert(uri === undefined || SCHEME.test(uri), `SARIF1005: "${uri}" is not an absolute URI`);
         }
         const check = (location: SarifArtifactLocation, where: string): string => {
