@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { PolicyPackProcess, type AnalyzedResource, type ReturnedDiagnostic } from "./analyzer-client";
 import { analyzedStack } from "./dry-run/captured-stack";
-import { displayPath, loadProject, programDirectories, ProgramError, type ProgramProject } from "./dry-run/project";
+import { displayPath, loadProject, parseConfigValues, programDirectories, ProgramError, type ConfigValue, type ProgramProject } from "./dry-run/project";
 import { runProgram, withLimit, type ProgramRun } from "./dry-run/run-program";
 import { typeCheck } from "./dry-run/type-check";
 import { parseCommandLine, UsageError } from "./command-line";
@@ -27,6 +27,8 @@ export interface DryRunOptions {
     /** A policy-pack config for every program; without it each program's `policy-config.json` is used. */
     config?: string;
     stack?: string;
+    /** Stack config given on the command line; it wins over `Pulumi.<stack>.yaml`. */
+    configValues?: readonly ConfigValue[];
     mode: "preview" | "up";
     /** Skip type checking, like PULUMI_NODEJS_TRANSPILE_ONLY=true for `pulumi preview`. */
     transpileOnly: boolean;
@@ -146,10 +148,10 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
     return { ...base, resources: stack.resources.length };
 }
 
-function loadPrograms(dirs: readonly string[], stack: string | undefined): Loaded[] {
+function loadPrograms(dirs: readonly string[], stack: string | undefined, configValues: readonly ConfigValue[] = []): Loaded[] {
     return dirs.map((dir) => {
         try {
-            return { dir, project: loadProject(dir, stack) };
+            return { dir, project: loadProject(dir, stack, configValues) };
         } catch (e) {
             if (e instanceof ProgramError) {
                 return { dir, error: e.message };
@@ -173,7 +175,7 @@ function failedStack(dir: string, error: string, project?: ProgramProject): Stac
 
 export async function dryRun(options: DryRunOptions): Promise<Report> {
     const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
-    const loaded = loadPrograms(programDirectories(options.programs), options.stack);
+    const loaded = loadPrograms(programDirectories(options.programs), options.stack, options.configValues);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
     if (!packRoot) {
         throw new Error("cannot find the immutable-guard package directory");
@@ -249,6 +251,7 @@ export async function run(args: string[]): Promise<number> {
         config: { type: "string" },
         format: { type: "string", default: "text" },
         stack: { type: "string" },
+        "config-value": { type: "string", multiple: true },
         mode: { type: "string", default: "preview" },
         "transpile-only": { type: "boolean", default: false },
         "soft-fail": { type: "boolean", default: false },
@@ -264,6 +267,7 @@ export async function run(args: string[]): Promise<number> {
         programs: positionals,
         config: values.config,
         stack: values.stack,
+        configValues: parseConfigValues(values["config-value"] ?? []),
         mode: values.mode,
         transpileOnly: values["transpile-only"] || process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true",
         softFail: values["soft-fail"],

@@ -13,7 +13,7 @@ interface Command {
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
 const COMMANDS: Record<string, Command> = {
     "dry-run": {
-        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--mode preview|up] [--transpile-only] [--soft-fail]",
+        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--config-value <key>=<value>]... [--mode preview|up] [--transpile-only] [--soft-fail]",
         summary: "Run Pulumi programs with mocked providers through the pack, as `pulumi preview --policy-pack` would.",
         run: (args) => import("./dry-run").then((m) => m.run(args)),
     },

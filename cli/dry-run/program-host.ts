@@ -70,8 +70,14 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
     });
 }
 
+/** The key of the SDK's ConfigMissingError (`config.require` of a key the stack does not set). */
+function missingConfigKey(error: Error): string | undefined {
+    const { key } = error as Error & { key?: unknown };
+    return typeof key === "string" && error.message.startsWith("Missing required configuration variable") ? key : undefined;
+}
+
 /** An error as the user needs it: what went wrong and where in their program, not the tool's stack. */
-export function describeProgramError(error: unknown, programDir: string): string {
+export function describeProgramError(error: unknown, programDir: string, stack = "<stack>"): string {
     if (!(error instanceof Error)) {
         return `the program threw ${typeof error === "string" ? JSON.stringify(error) : String(error)}`;
     }
@@ -85,6 +91,12 @@ export function describeProgramError(error: unknown, programDir: string): string
         .map((line) => line.trim())
         .find((line) => line.includes(programDir) && !line.includes(`${path.sep}node_modules${path.sep}`));
     const where = frame ? ` (${frame.replace(/^at /, "").replace(programDir + path.sep, "")})` : "";
+    const key = missingConfigKey(error);
+    if (key) {
+        // The SDK's advice (`pulumi config set`) needs a Pulumi stack; the dry run takes the value itself.
+        return `the program requires the config value ${key}, which is not set${where}: pass it with \`--config-value ${key}=<value>\`, ` +
+            `or set it in Pulumi.${stack}.yaml`;
+    }
     return `${error.name}: ${error.message}${where}`;
 }
 
@@ -246,7 +258,7 @@ function reply(response: HostResponse): void {
 
 if (require.main === module) {
     process.once("message", (request: HostRequest) => {
-        const fail = (error: unknown) => reply({ ok: false, error: describeProgramError(error, request.programDir), notes: [] });
+        const fail = (error: unknown) => reply({ ok: false, error: describeProgramError(error, request.programDir, request.stack), notes: [] });
         process.on("uncaughtException", fail);
         process.on("unhandledRejection", fail);
         run(request).then(reply, fail);
