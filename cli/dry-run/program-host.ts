@@ -123,7 +123,6 @@ type Callback = (error: Error | null, response?: RegistrationResponse) => void;
 interface Monitor {
     newUrn?(parent: string, type: string, name: string): string;
     registerResource(request: Request, callback: Callback): void;
-    readResource(request: unknown, callback: Callback): void;
     registerResourceOutputs(request: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: Callback): void;
 }
 
@@ -151,22 +150,37 @@ function capture(request: Request): CapturedResource {
     };
 }
 
+type ResolveProperties = (res: unknown, resolvers: unknown, type: string, name: string, allProps: Record<string, unknown>, deps: unknown, err: unknown, keepUnknowns?: boolean) => void;
+
 /**
  * With no provider, a resource's outputs are its inputs. At `up` the SDK would take every other
  * output (an id, an ARN, a generated name, an endpoint) as known and absent, and a document built
- * from it would lose that part silently; marked as the engine marks a create it did not run, they
- * stay unknown, as at preview, and the rules give their advisory.
+ * from it would lose that part silently. In up mode they stay unknown, as at preview, so the rules
+ * give their advisory: the SDK is told so as the engine tells it of a create it did not run (the
+ * `unknown` mark of a registration's response), and an SDK older than that mark resolves each
+ * custom resource's outputs as for a skipped step, where whatever is missing is unknown.
  */
-function unknownWhereComputed(request: HostRequest, response: RegistrationResponse, custom: boolean, notes: Set<string>): void {
-    if (request.preview || !custom) {
-        return;
-    }
-    if (response.setUnknown) {
-        response.setUnknown(true);
+function keepComputedOutputsUnknown(pulumiDir: string, pulumi: typeof import("@pulumi/pulumi"), notes: Set<string>): (response: RegistrationResponse, custom: boolean) => void {
+    const rpc = require(path.join(pulumiDir, "runtime", "rpc")) as { resolveProperties?: ResolveProperties };
+    const resolveProperties = rpc.resolveProperties;
+    if (typeof resolveProperties === "function" && resolveProperties.length >= 8) {
+        rpc.resolveProperties = (res, resolvers, type, name, allProps, deps, err, keepUnknowns) => {
+            if (!pulumi.CustomResource.isInstance(res)) {
+                return resolveProperties(res, resolvers, type, name, allProps, deps, err, keepUnknowns);
+            }
+            // An input that was unknown comes back as an undefined value: unknown too, not absent.
+            const known = Object.fromEntries(Object.entries(allProps).filter(([, value]) => value !== undefined));
+            return resolveProperties(res, resolvers, type, name, known, deps, err, true);
+        };
     } else {
         notes.add("this program's @pulumi/pulumi is too old to keep outputs unknown at `up`: in --mode up, values only a provider computes " +
             "(ids, ARNs, generated names) read as absent; preview mode sees them as unknown");
     }
+    return (response, custom) => {
+        if (custom) {
+            response.setUnknown?.(true);
+        }
+    };
 }
 
 async function run(request: HostRequest): Promise<HostResponse> {
@@ -213,6 +227,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
         const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
         return `urn:pulumi:${request.stack}::${request.project}::${qualified}::${name}`;
     };
+    const atUp = request.preview ? undefined : keepComputedOutputsUnknown(pulumiDir, pulumi, notes);
     const registerResource = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         const record = capture(req);
@@ -220,18 +235,11 @@ async function run(request: HostRequest): Promise<HostResponse> {
         registerResource(req, (error, response) => {
             if (response) {
                 record.urn = response.getUrn();
-                unknownWhereComputed(request, response, record.custom, notes);
+                atUp?.(response, record.custom);
             }
             callback(error, response);
         });
     };
-    const readResource = monitor.readResource.bind(monitor);
-    monitor.readResource = (req, callback) => readResource(req, (error, response) => {
-        if (response) {
-            unknownWhereComputed(request, response, true, notes);
-        }
-        callback(error, response);
-    });
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req, callback) => {
         const record = captured.find((r) => r.urn === req.getUrn());

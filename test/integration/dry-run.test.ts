@@ -263,6 +263,14 @@ describe("immutable-guard dry-run on programs as users write them", function () 
         assert.match(String(byUrl.properties.assumeRolePolicy), /oidc-provider\/token\.actions\.githubusercontent\.com/, "built from inputs: known");
     });
 
+    it("keeps them unknown in --mode up with an SDK that predates the engine's unknown mark", async () => {
+        const project = loadProject(path.join(FIXTURES, "oidc-trust-older-sdk"));
+        const run = await runProgram(project, { preview: false, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+        assert.ok(run.ok, run.ok ? "" : run.error);
+        assert.equal(run.resources.find((r) => r.name === "deploy")?.properties.assumeRolePolicy, UNKNOWN_STRING);
+        assert.deepEqual(run.notes, []);
+    });
+
     it("runs a program that requires config with the values given by --config-value, over its stack file", async () => {
         const args = ["--config-value", "bucketName=acme-records", "--config-value", "requires-config:retentionDays=0", "--config-value", "aws:region=eu-central-1"];
         const result = cli(["dry-run", "--format", "json", "--transpile-only", ...args, "test/fixtures/dry-run/requires-config"]);
