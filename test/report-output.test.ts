@@ -210,9 +210,10 @@ describe("reports", () => {
                 "let db;",
                 "db = new aws.rds.Instance(\"orders-\" + stack, {});",
                 "function tenantQueue(AUDIT: string) {",
-                "    return new aws.sqs.Queue(AUDIT, {});",
+                "    const queue = new aws.sqs.Queue(AUDIT, {});",
+                "    return queue;",
                 "}",
-                "tenantQueue(`${stack}-tenant`);",
+                "export const tenant = tenantQueue(`${stack}-tenant`);",
             ].join("\n"));
             const computed = SourceIndex.forProgram(program, index);
 
@@ -226,7 +227,7 @@ describe("reports", () => {
                 assert.deepEqual(computed.locate("orders-prod", "aws:rds/instance:Instance"), { file: index, line: 7, variable: "db" });
             });
 
-            it("does not take a parameter for the constant it shadows, and falls back to the one constructor of the resource's class", () => {
+            it("does not take a parameter for the constant it shadows, and falls back to the one constructor of the resource's class, naming no variable", () => {
                 assert.deepEqual(computed.locate("prod-tenant", "aws:sqs/queue:Queue"), { file: index, line: 9 });
                 assert.equal(computed.locate("audit-logs", "aws:sqs/queue:Queue")?.line, 3, "the literal name, not the queue");
             });

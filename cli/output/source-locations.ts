@@ -205,8 +205,12 @@ export class SourceIndex {
         const patterns = candidates.filter((c) => c.name.includes(ANY) && literalLength(c.name) > 0);
         const computed = candidates.filter((c) => literalLength(c.name) === 0 && ofClass(c) === 1);
         const best = (list: Construction[]) => [...list].sort((a, b) => ofClass(b) - ofClass(a) || literalLength(b.name) - literalLength(a.name))[0];
-        const found = best(exact) ?? this.literal(name) ?? best(patterns) ?? (computed.length === 1 ? computed[0] : undefined);
-        return found && { file: found.file, line: found.line, ...("variable" in found && found.variable ? { variable: found.variable } : {}) };
+        const found = best(exact) ?? this.literal(name) ?? best(patterns);
+        if (found) {
+            return "className" in found && found.variable ? { file: found.file, line: found.line, variable: found.variable } : { file: found.file, line: found.line };
+        }
+        // A helper that constructs whatever it is given: its variable is not the caller's.
+        return computed.length === 1 ? { file: computed[0].file, line: computed[0].line } : undefined;
     }
 
     /** The first line holding the name as a string literal, such as a call to a helper that constructs it. */
