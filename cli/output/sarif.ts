@@ -7,8 +7,8 @@ import type { PolicyMetadata, Report, StackReport, Violation } from "./report";
 /**
  * SARIF 2.1.0 for GitHub code scanning: one rule per policy (metadata from the pack), one result
  * per violation with `ruleId` = policy name, level `error` (mandatory) or `warning` (advisory),
- * a message that names the resource, and a location in the program (the line of the resource's
- * logical name, else the entry file's first line: code scanning needs a line for every result).
+ * a message that names the resource, and a location in the program (the constructor call that
+ * names the resource, else the entry file's first line: code scanning needs a line for every result).
  *
  * Every artifact location is a relative reference resolved against a base in `originalUriBaseIds`,
  * as SARIF 3.4.4 requires (Microsoft's multitool rejects an absolute path under a base: SARIF1004):
