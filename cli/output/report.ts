@@ -18,7 +18,7 @@ export interface Violation {
     /** Property path the finding is about, when the pack reported one. */
     path?: string;
     message: string;
-    /** Where the resource is declared: the program file and the line of its logical name. */
+    /** Where the resource is declared: the program file and the line of the constructor call that names it. */
     location?: { file: string; line: number };
 }
 
