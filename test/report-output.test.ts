@@ -237,6 +237,9 @@ describe("reports", () => {
                 const at = computed.declaration("prod-reports", "aws:s3/bucket:Bucket");
                 assert.equal(withProgramVariable(message, "prod-reports", at), "add `new aws.s3.BucketObjectLockConfiguration(\"prod-reports-lock\", { bucket: reports.id })`.");
                 assert.equal(withProgramVariable(message, "prod-reports", { file: index, line: 5 }), message, "no variable: the message as the pack wrote it");
+                const trust = "api trusts \"api.example.com\"; add `Condition: { \"api.example.com:sub\": \"x\" }` and `role: api.name`.";
+                assert.equal(withProgramVariable(trust, "api", { file: index, line: 1, variable: "apiRole" }),
+                    "api trusts \"api.example.com\"; add `Condition: { \"api.example.com:sub\": \"x\" }` and `role: apiRole.name`.");
             });
         });
     });

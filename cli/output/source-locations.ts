@@ -237,5 +237,9 @@ export function withProgramVariable(message: string, name: string, declaration: 
     if (!declaration.variable || declaration.variable === guessed) {
         return message;
     }
-    return message.replace(new RegExp(`(?<![\\w$.])${guessed}(?=\\.)`, "g"), declaration.variable);
+    // Only in code spans, where a property of the guessed variable is read (`bucket: devReports.id`),
+    // never a host or a quoted value that happens to start with the same word (`"api.example.com"`).
+    const reference = new RegExp(`(?<=[\\s:(,{[])${guessed}(?=\\.[A-Za-z_$])`, "g");
+    const variable = declaration.variable;
+    return message.replace(/`[^`]*`/g, (code) => code.replace(reference, variable));
 }
