@@ -28,7 +28,7 @@ describe("the lock under the real CLI", () => {
         const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
         const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
         config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason, expires }];
-        const file = path.join(workspace.root, `lock-config-exempted-${reason.length}.json`);
+        const file = path.join(workspace.root, `lock-config-exempted-${reason.replace(/\W+/g, "-")}.json`);
         fs.writeFileSync(file, JSON.stringify(config));
         return file;
     }
