@@ -286,6 +286,37 @@ describe("reports", () => {
             assert.equal(sources.locate("checkout-db"), undefined);
         });
 
+        it("without TypeScript installed (the pack's production dependencies only), locates by string literals, else at the entry file, and never throws", () => {
+            // `require` goes through Module._load: refusing "typescript" there is what an install without devDependencies does.
+            const loader = require("module") as { _load(request: string, ...rest: unknown[]): unknown };
+            const load = loader._load;
+            const modulePath = require.resolve("../cli/output/source-locations");
+            const cached = require.cache[modulePath];
+            let refused = 0;
+            loader._load = function (this: unknown, request, ...rest) {
+                if (request === "typescript") {
+                    refused++;
+                    throw Object.assign(new Error("Cannot find module 'typescript'"), { code: "MODULE_NOT_FOUND" });
+                }
+                return load.call(this, request, ...rest);
+            };
+            delete require.cache[modulePath];
+            try {
+                // A copy of the module of its own, so that a TypeScript another test loaded is not reused.
+                const { SourceIndex: WithoutTypeScript } = require(modulePath) as typeof import("../cli/output/source-locations");
+                const bare = WithoutTypeScript.forProgram(dir, entry);
+                assert.deepEqual(bare.locate("checkout", "kubernetes:core/v1:Service"), { file: entry, line: 1 }, "the first literal, no variable");
+                assert.deepEqual(bare.locate("orders-db"), { file: path.join(dir, "lib", "db.ts"), line: 1 });
+                assert.equal(bare.locate("checkout-db"), undefined);
+                assert.deepEqual(bare.declaration("checkout-db", "aws:rds/instance:Instance"), { file: entry, line: 1 });
+                assert.equal(refused, 1, "tried once, then remembered");
+            } finally {
+                loader._load = load;
+                require.cache[modulePath] = cached;
+            }
+            assert.deepEqual(SourceIndex.forProgram(dir, entry).locate("checkout"), { file: entry, line: 2, variable: "service" }, "with TypeScript: the constructor call");
+        });
+
         describe("names the program computes", () => {
             const program = fs.mkdtempSync(path.join(os.tmpdir(), "ig-computed-"));
             const index = path.join(program, "index.ts");

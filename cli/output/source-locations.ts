@@ -23,12 +23,23 @@ interface Construction {
     variable?: string;
 }
 
-let typescript: typeof TS | undefined;
+/** TypeScript once loaded; `null` where it cannot be. */
+let typescript: typeof TS | null | undefined;
 
-function loadTypeScript(): typeof TS {
-    // Loaded only when a finding needs a location: the pack depends on TypeScript to build itself.
-    typescript ??= require("typescript") as typeof TS;
-    return typescript;
+/**
+ * Loaded only when a finding needs a location. TypeScript is a devDependency of the pack, so an
+ * install of its production dependencies has none: constructions are then not read, and a resource
+ * is located by a string literal of its name only, else at the entry file.
+ */
+function loadTypeScript(): typeof TS | undefined {
+    if (typescript === undefined) {
+        try {
+            typescript = require("typescript") as typeof TS;
+        } catch {
+            typescript = null;
+        }
+    }
+    return typescript ?? undefined;
 }
 
 function concat(...parts: NamePart[][]): NamePart[] {
@@ -61,6 +72,9 @@ function classOf(type: string): string {
 /** Reads the constructions of one source file: the name each passes, as far as constants tell it. */
 function constructionsIn(file: string, text: string): Construction[] {
     const ts = loadTypeScript();
+    if (!ts) {
+        return [];
+    }
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
     const found: Construction[] = [];
 
