@@ -126,7 +126,7 @@ function sameDeps(a: Deps | undefined, b: Deps | undefined): boolean {
 
 /** The lock of the production tree only: package-lock.json's entries the pack needs, flags recomputed. */
 export function productionShrinkwrap(lock: Lock, pkg: PackageJson): Lock {
-    const lockRoot = lock.packages[""] ?? {};
+    const lockRoot: { dependencies?: Deps; devDependencies?: Deps } = lock.packages[""] ?? {};
     for (const field of ["dependencies", "devDependencies"] as const) {
         if (!sameDeps(lockRoot[field], pkg[field])) {
             throw new Error(`package-lock.json's ${field} differ from package.json's; run npm install`);
