@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { canonical } from "../rules/lib/config-digest";
 import { MANIFEST_FILE } from "../rules/lib/pack-package";
 
 /**
@@ -9,7 +10,8 @@ import { MANIFEST_FILE } from "../rules/lib/pack-package";
  * names the entry point and the dependencies), `PulumiPolicy.yaml` (which tells the CLI how to
  * install and run it) and `npm-shrinkwrap.json` (the exact dependency tree, with npm's integrity
  * hashes). Paths are relative, with `/`, in code-unit order, so the same pack gives the same bytes
- * on every machine.
+ * on every machine. A `.json` file is hashed as canonical JSON (keys sorted, no whitespace): npm
+ * rewrites npm-shrinkwrap.json after installing, in its own key order, without changing a value.
  */
 
 export const CODE_DIR = "bin";
@@ -27,7 +29,16 @@ export interface PackManifest {
 export class ManifestError extends Error {}
 
 function sha256(file: string): string {
-    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    const bytes = fs.readFileSync(file);
+    let hashed: Buffer | string = bytes;
+    if (file.endsWith(".json")) {
+        try {
+            hashed = canonical(JSON.parse(bytes.toString("utf8")));
+        } catch {
+            // Not JSON (any more): its bytes, which cannot match what was recorded.
+        }
+    }
+    return createHash("sha256").update(hashed).digest("hex");
 }
 
 function byCodeUnits(a: string, b: string): number {
