@@ -119,7 +119,8 @@ export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPoli
                 setPackFlagRules(config[FLAG_RULES_POLICY]);
                 const inForce: Record<string, ConfigEntry> = {};
                 for (const [name, properties] of Object.entries(config)) {
-                    inForce[name] = { enforcementLevel: levels.get(name), properties };
+                    // A copy of the top level: the SDK's Configure adds enforcementLevel to the object it shares.
+                    inForce[name] = { enforcementLevel: levels.get(name), properties: { ...properties } };
                 }
                 setConfigInForce(policies, inForce, process.cwd());
                 return configure(call, callback);
