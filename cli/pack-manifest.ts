@@ -10,8 +10,12 @@ import { MANIFEST_FILE } from "../rules/lib/pack-package";
  * names the entry point and the dependencies), `PulumiPolicy.yaml` (which tells the CLI how to
  * install and run it) and `npm-shrinkwrap.json` (the exact dependency tree, with npm's integrity
  * hashes). Paths are relative, with `/`, in code-unit order, so the same pack gives the same bytes
- * on every machine. A `.json` file is hashed as canonical JSON (keys sorted, no whitespace): npm
- * rewrites npm-shrinkwrap.json after installing, in its own key order, without changing a value.
+ * on every machine.
+ *
+ * npm rewrites npm-shrinkwrap.json after every install, in its own key order and with or without
+ * `resolved` URLs as the user's npm config says, so the shrinkwrap is hashed by the tree it pins:
+ * each location's version and integrity hash. Any other `.json` file is hashed as canonical JSON
+ * (keys sorted, no whitespace); every other file by its bytes.
  */
 
 export const CODE_DIR = "bin";
@@ -28,17 +32,36 @@ export interface PackManifest {
 /** A manifest that is missing or unreadable: bad input, not a mismatch. */
 export class ManifestError extends Error {}
 
-function sha256(file: string): string {
-    const bytes = fs.readFileSync(file);
-    let hashed: Buffer | string = bytes;
-    if (file.endsWith(".json")) {
-        try {
-            hashed = canonical(JSON.parse(bytes.toString("utf8")));
-        } catch {
-            // Not JSON (any more): its bytes, which cannot match what was recorded.
+/** The tree a lock pins, without what npm writes differently from machine to machine. */
+function pinnedTree(lock: unknown): Record<string, { version?: unknown; integrity?: unknown }> {
+    const packages = (lock as { packages?: Record<string, { version?: unknown; integrity?: unknown }> }).packages;
+    if (packages === null || typeof packages !== "object") {
+        throw new Error("not a lock file");
+    }
+    const tree: Record<string, { version?: unknown; integrity?: unknown }> = {};
+    for (const [location, entry] of Object.entries(packages)) {
+        if (location !== "") {
+            tree[location] = { version: entry?.version, integrity: entry?.integrity };
         }
     }
-    return createHash("sha256").update(hashed).digest("hex");
+    return tree;
+}
+
+function hashedContent(file: string, bytes: Buffer): Buffer | string {
+    if (!file.endsWith(".json")) {
+        return bytes;
+    }
+    try {
+        const value: unknown = JSON.parse(bytes.toString("utf8"));
+        return canonical(path.basename(file) === "npm-shrinkwrap.json" ? pinnedTree(value) : value);
+    } catch {
+        // Not JSON, or not a lock (any more): its bytes, which cannot match what was recorded.
+        return bytes;
+    }
+}
+
+function sha256(file: string): string {
+    return createHash("sha256").update(hashedContent(file, fs.readFileSync(file))).digest("hex");
 }
 
 function byCodeUnits(a: string, b: string): number {

@@ -40,6 +40,9 @@ interface PackageJson {
 interface LockEntry {
     name?: string;
     version?: string;
+    resolved?: string;
+    integrity?: string;
+    link?: boolean;
     dependencies?: Deps;
     optionalDependencies?: Deps;
     peerDependencies?: Deps;
@@ -124,6 +127,21 @@ function sameDeps(a: Deps | undefined, b: Deps | undefined): boolean {
     return JSON.stringify(left) === JSON.stringify(right);
 }
 
+// npm's own registry: npm rewrites it to the registry a user configures (replace-registry-host).
+const REGISTRY = "https://registry.npmjs.org";
+
+/**
+ * Where a registry package's tarball is. A lock without it (npm's omit-lockfile-registry-resolved)
+ * makes every install fetch each package's metadata first to find it; with it, npm's cache answers.
+ */
+function tarballOf(location: string, entry: LockEntry): { resolved?: string } {
+    if (entry.resolved !== undefined || entry.link || typeof entry.integrity !== "string" || typeof entry.version !== "string") {
+        return {};
+    }
+    const name = entry.name ?? location.slice(location.lastIndexOf("node_modules/") + "node_modules/".length);
+    return { resolved: `${REGISTRY}/${name}/-/${name.split("/").pop()}-${entry.version}.tgz` };
+}
+
 /** The lock of the production tree only: package-lock.json's entries the pack needs, flags recomputed. */
 export function productionShrinkwrap(lock: Lock, pkg: PackageJson): Lock {
     const lockRoot: { dependencies?: Deps; devDependencies?: Deps } = lock.packages[""] ?? {};
@@ -150,6 +168,7 @@ export function productionShrinkwrap(lock: Lock, pkg: PackageJson): Lock {
         const { dev: _dev, optional: _optional, devOptional: _devOptional, peer: _peer, ...entry } = lock.packages[location];
         packages[location] = {
             ...entry,
+            ...tarballOf(location, entry),
             ...(required.has(location) ? {} : { optional: true }),
             ...(notOnlyPeer.has(location) ? {} : { peer: true }),
         };

@@ -6,13 +6,15 @@ import { buildManifest, renderManifest, writeManifest } from "../cli/pack-manife
 import { manifestDigest, MANIFEST_FILE, packDigestOf } from "../rules/lib/pack-package";
 import { runCommand } from "./lib/cli";
 
+const POLICY_INTEGRITY = "sha512-3mQy6b3tA7k9h1mD2x5Y8pV0aW4ZfJcR6nS1eLqK7uT9oB2iG5vH8jX0yC4dE1fA3gI6kM9nP2rS5tU8wZ1bC==";
+
 /** A small installed pack as `npm pack` + the CLI's install leave it: compiled code, package.json, shrinkwrap. */
 function installedPack(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ig-verify-"));
     const files: Record<string, string> = {
         "package.json": JSON.stringify({ name: "immutable-guard", version: "1.2.3", main: "bin/index.js", dependencies: { "@pulumi/policy": "~1.21.0" } }, null, 2),
         "PulumiPolicy.yaml": "runtime:\n  name: nodejs\n  options:\n    production: true\n",
-        "npm-shrinkwrap.json": JSON.stringify({ name: "immutable-guard", version: "1.2.3", lockfileVersion: 3, requires: true, packages: { "": { name: "immutable-guard", version: "1.2.3" }, "node_modules/@pulumi/policy": { version: "1.21.0", integrity: "sha512-x", optional: true, license: "Apache-2.0" } } }, null, 2),
+        "npm-shrinkwrap.json": JSON.stringify({ name: "immutable-guard", version: "1.2.3", lockfileVersion: 3, requires: true, packages: { "": { name: "immutable-guard", version: "1.2.3" }, "node_modules/@pulumi/policy": { version: "1.21.0", resolved: "https://registry.npmjs.org/@pulumi/policy/-/policy-1.21.0.tgz", integrity: POLICY_INTEGRITY, license: "Apache-2.0", optional: true } } }, null, 2),
         "bin/index.js": "\"use strict\";\nrequire(\"./rules\");\n",
         "bin/rules/index.js": "\"use strict\";\nexports.policies = [];\n",
         "README.md": "# immutable-guard\n",
@@ -76,20 +78,29 @@ describe("immutable-guard verify", () => {
         assert.match(result.stdout, /^added: npm-shrinkwrap\.json$/m);
     });
 
-    it("accepts the shrinkwrap as npm rewrites it after installing (same values, its own key order and indentation)", async () => {
+    it("accepts the shrinkwrap as npm rewrites it after installing: its own key order, resolved URLs dropped by the user's config", async () => {
         const file = path.join(dir, "npm-shrinkwrap.json");
         const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { packages: Record<string, Record<string, unknown>> };
-        const { optional, ...rest } = lock.packages["node_modules/@pulumi/policy"];
+        const { optional, resolved: _resolved, ...rest } = lock.packages["node_modules/@pulumi/policy"];
         lock.packages["node_modules/@pulumi/policy"] = { optional, ...rest };
         fs.writeFileSync(file, JSON.stringify(lock, null, 4) + "\n");
         assert.equal((await runCommand(["verify", dir])).code, 0);
-
-        lock.packages["node_modules/@pulumi/policy"].version = "1.21.1";
-        fs.writeFileSync(file, JSON.stringify(lock));
-        const changed = await runCommand(["verify", dir]);
-        assert.equal(changed.code, 1);
-        assert.match(changed.stdout, /^changed: npm-shrinkwrap\.json$/m);
     });
+
+    for (const [what, change] of [
+        ["another version", (e: Record<string, unknown>) => (e.version = "1.21.1")],
+        ["another integrity hash", (e: Record<string, unknown>) => (e.integrity = POLICY_INTEGRITY.replace("3mQy", "4mQy"))],
+    ] as const) {
+        it(`names the shrinkwrap when it pins ${what}`, async () => {
+            const file = path.join(dir, "npm-shrinkwrap.json");
+            const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { packages: Record<string, Record<string, unknown>> };
+            change(lock.packages["node_modules/@pulumi/policy"]);
+            fs.writeFileSync(file, JSON.stringify(lock, null, 2));
+            const result = await runCommand(["verify", dir]);
+            assert.equal(result.code, 1);
+            assert.match(result.stdout, /^changed: npm-shrinkwrap\.json$/m);
+        });
+    }
 
     it("exits 1 when the manifest's digest is not the one the auditor expects, even if every file matches it", async () => {
         const expected = packDigestOf(dir)!;

@@ -12,7 +12,7 @@ const MAX_NODE_MODULES_MIB = 140;
 const NOT_SHIPPED = ["typescript", "ts-node", "mocha", "fast-check", "@pulumi/aws", "@pulumi/kubernetes", "@types/node", "ajv-formats"];
 
 interface Shrinkwrap {
-    packages: Record<string, { version?: string; hasInstallScript?: boolean; dev?: boolean; devOptional?: boolean }>;
+    packages: Record<string, { version?: string; integrity?: string; resolved?: string; hasInstallScript?: boolean; dev?: boolean; devOptional?: boolean }>;
 }
 
 interface PublishedPackageJson {
@@ -97,6 +97,15 @@ function verdicts(report: Report): string[] {
         const other = tarballFiles.filter((f) => !f.startsWith("bin/") && !["package.json", "PulumiPolicy.yaml", "npm-shrinkwrap.json", "pack-manifest.json", "README.md"].includes(f));
         assert.deepEqual(other, []);
         assert.deepEqual(tarballFiles.filter((f) => f.startsWith("bin/") && !f.endsWith(".js")), [], "no sources, no source maps");
+    });
+
+    it("pins every package of the shipped shrinkwrap by version, integrity hash and tarball", () => {
+        // As shipped: npm rewrites the installed copy as the user's config says (without `resolved`, say).
+        const shipped = JSON.parse(execFileSync("tar", ["xzf", packed.tarball, "-O", "package/npm-shrinkwrap.json"], { encoding: "utf8" })) as Shrinkwrap;
+        const entries = Object.entries(shipped.packages).filter(([location]) => location !== "");
+        assert.ok(entries.length > 100);
+        const unpinned = entries.filter(([, e]) => !e.version || !/^sha512-/.test(e.integrity ?? "") || !/^https:\/\/registry\.npmjs\.org\/.+\.tgz$/.test(e.resolved ?? ""));
+        assert.deepEqual(unpinned.map(([location]) => location), []);
     });
 
     it("has a package.json without scripts or devDependencies that denies its dependencies' install scripts", () => {
