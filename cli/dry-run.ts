@@ -6,13 +6,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PolicyPackProcess, type AnalyzedResource, type ReturnedDiagnostic } from "./analyzer-client";
-import { analyzedStack } from "./dry-run/captured-stack";
+import { analyzedStack, type Unseen } from "./dry-run/captured-stack";
+import { readMocks, type MockAnswers } from "./dry-run/mocks";
 import { displayPath, loadProject, programDirectories, ProgramError, type ProgramProject } from "./dry-run/project";
 import { runProgram, withLimit, type ProgramRun } from "./dry-run/run-program";
 import { typeCheck } from "./dry-run/type-check";
 import { parseCommandLine, UsageError } from "./command-line";
 import { parseFormat, writeReport } from "./output/write";
-import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
+import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type NotSeen, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { urnParts } from "../rules/lib/lock";
@@ -32,6 +33,10 @@ export interface DryRunOptions {
     /** Skip type checking, like PULUMI_NODEJS_TRANSPILE_ONLY=true for `pulumi preview`. */
     transpileOnly: boolean;
     softFail?: boolean;
+    /** A file of the user's answers to data sources (see cli/dry-run/mocks.ts). */
+    mocks?: string;
+    /** Exit 2 when the dry run could not see everything (a remote component, a chart, a data source). */
+    failIncomplete?: boolean;
     /** The pack to start, as `pulumi preview --policy-pack <dir>` takes it (an installed pack, say); default: this package. */
     policyPack?: string;
     /** Called with one line per program as it finishes (the command prints them on a terminal). */
@@ -67,6 +72,15 @@ function levelOf(diagnostic: ReturnedDiagnostic): Violation["level"] | undefined
     return diagnostic.enforcementLevel === "advisory" ? "advisory" : diagnostic.enforcementLevel === "disabled" ? undefined : "mandatory";
 }
 
+/** Where the program declares what was not seen: a component by its logical name; a data source has no name to look for. */
+function located(unseen: readonly Unseen[], project: ProgramProject): NotSeen[] {
+    const sources = SourceIndex.forProgram(project.dir, project.entry);
+    return unseen.map((item) => {
+        const at = item.kind === "component" && item.name ? sources.locate(item.name) : undefined;
+        return at ? { ...item, location: { file: displayPath(at.file), line: at.line } } : { ...item };
+    });
+}
+
 async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: true }, analysis: Analysis): Promise<StackReport> {
     const base: StackReport = {
         program: project.displayDir,
@@ -74,7 +88,8 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         project: project.project,
         stack: project.stack,
         description: project.description,
-        notes: run.notes,
+        notes: [],
+        incomplete: located(run.unseen, project),
         violations: [],
     };
     let config: PackConfig = {};
@@ -163,7 +178,8 @@ function loadPrograms(dirs: readonly string[], stack: string | undefined): Loade
     });
 }
 
-function failedStack(dir: string, error: string, project?: ProgramProject): StackReport {
+/** A program that could not be analyzed, with what it could not show before it failed (often the reason). */
+function failedStack(dir: string, error: string, project?: ProgramProject, run?: ProgramRun): StackReport {
     return {
         program: displayPath(dir),
         ...(project ? { entry: displayPath(project.entry), description: project.description } : {}),
@@ -171,12 +187,14 @@ function failedStack(dir: string, error: string, project?: ProgramProject): Stac
         stack: project?.stack ?? "",
         error,
         notes: [],
+        ...(project && run ? { incomplete: located(run.unseen, project) } : {}),
         violations: [],
     };
 }
 
 export async function dryRun(options: DryRunOptions): Promise<Report> {
     const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
+    const mocks: MockAnswers | undefined = options.mocks ? readMocks(options.mocks) : undefined;
     const loaded = loadPrograms(programDirectories(options.programs), options.stack);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
     if (!packRoot) {
@@ -193,11 +211,11 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     const packStarting = PolicyPackProcess.start(packDir, { env: { [REPORT_ENV]: reportFile } });
     const typeErrors = options.transpileOnly
         ? Promise.resolve(new Map<string, string[]>())
-        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig })), toolsDir);
+        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), toolsDir);
     // Swallowed here and awaited below, so a failure is reported in order rather than as an unhandled rejection.
     typeErrors.catch(() => undefined);
     const concurrency = Math.max(1, Math.min(os.cpus().length, 4));
-    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir: toolsDir, timeoutMs: PROGRAM_TIMEOUT_MS }));
+    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir: toolsDir, timeoutMs: PROGRAM_TIMEOUT_MS, mocks }));
     const runOf = new Map(projects.map((p, i) => [p.dir, runs[i]]));
 
     let pack: PolicyPackProcess | undefined;
@@ -216,9 +234,9 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
             let stack: StackReport;
             const errors = await typeErrors.then((m) => m.get(project.dir) ?? [], (e: Error) => [`type checking failed: ${e.message}`]);
             if (errors.length > 0) {
-                stack = failedStack(project.dir, `the program does not compile:\n${errors.join("\n")}`, project);
+                stack = failedStack(project.dir, `the program does not compile:\n${errors.join("\n")}`, project, run);
             } else if (!run.ok) {
-                stack = failedStack(project.dir, run.error, project);
+                stack = failedStack(project.dir, run.error, project, run);
             } else {
                 stack = await analyzeProgram(project, run, analysis);
             }
@@ -233,7 +251,7 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
             mode: options.mode,
             policies: info.policies.map(policyMetadata),
             stacks,
-        }, { softFail: options.softFail });
+        }, { softFail: options.softFail, failIncomplete: options.failIncomplete });
     } finally {
         await pack?.stop();
         await Promise.allSettled(runs);
@@ -251,7 +269,8 @@ function progressLine(stack: StackReport, ms: number): string {
     }
     const mandatory = stack.violations.filter((v) => v.level === "mandatory").length;
     const advisory = stack.violations.length - mandatory;
-    return `${mandatory > 0 ? "✗" : "✓"} ${stack.program}: ${stack.resources} resources, ${mandatory} mandatory, ${advisory} advisory (${(ms / 1000).toFixed(1)} s)`;
+    const unseen = stack.incomplete?.length ? `, ${stack.incomplete.length} not seen` : "";
+    return `${mandatory > 0 ? "✗" : "✓"} ${stack.program}: ${stack.resources} resources, ${mandatory} mandatory, ${advisory} advisory${unseen} (${(ms / 1000).toFixed(1)} s)`;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -262,6 +281,8 @@ export async function run(args: string[]): Promise<number> {
         mode: { type: "string", default: "preview" },
         "transpile-only": { type: "boolean", default: false },
         "soft-fail": { type: "boolean", default: false },
+        mocks: { type: "string" },
+        "fail-incomplete": { type: "boolean", default: false },
         "policy-pack": { type: "string" },
     });
     if (positionals.length === 0) {
@@ -282,9 +303,11 @@ export async function run(args: string[]): Promise<number> {
         mode: values.mode,
         transpileOnly: values["transpile-only"] || process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true",
         softFail: values["soft-fail"],
+        mocks: values.mocks,
+        failIncomplete: values["fail-incomplete"],
         policyPack,
         onProgress: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });
-    writeReport(report, format, { softFail: values["soft-fail"] });
+    writeReport(report, format, { softFail: values["soft-fail"], failIncomplete: values["fail-incomplete"] });
     return report.exitCode;
 }

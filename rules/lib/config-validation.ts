@@ -3,12 +3,14 @@ import type { EnforcementLevel, Policy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { setConfigInForce, type ConfigEntry } from "./config-digest";
 import { FLAG_RULES_POLICY, setPackFlagRules } from "./flagging";
-import { setConfiguredLevels } from "./policy";
+import { setConfiguredLevels, setPackFindings } from "./policy";
+import { checkLockedSettings, type CheckedPolicy } from "./settings-check";
 
 type PackConfig = Record<string, Record<string, unknown>>;
 
 interface ConfiguredPolicy extends Policy {
     configSchema?: { properties: Record<string, PolicyConfigJSONSchema>; required?: string[] };
+    rule?: CheckedPolicy["rule"];
 }
 
 const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
@@ -78,7 +80,8 @@ type Handler = (call: ConfigureCall, callback: Callback) => unknown;
  * `@pulumi/policy` accepts any config at Configure and leaves checking to the CLI, so a config
  * pushed from elsewhere (a policy group, another CLI version, a test) could reach the rules
  * unchecked. This wraps the pack's Configure handler so a bad config is refused there, naming
- * the key, and records each policy's configured enforcement level and the config digest for reports.
+ * the key, records each policy's configured enforcement level and the config digest for reports, and
+ * compares the whole config with the settings the lock records (no policy sees another's config).
  */
 export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPolicy[]): void {
     // The CLI starts the pack in its own directory, which a lockFile is relative to.
@@ -117,6 +120,7 @@ export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPoli
                 }
                 setConfiguredLevels(levels);
                 setPackFlagRules(config[FLAG_RULES_POLICY]);
+                setPackFindings(checkLockedSettings(policies, config, levels));
                 const inForce: Record<string, ConfigEntry> = {};
                 for (const [name, properties] of Object.entries(config)) {
                     // A copy of the top level: the SDK's Configure adds enforcementLevel to the object it shares.
