@@ -25,7 +25,7 @@ export interface PackManifest {
     name: string;
     version: string;
     algorithm: "sha256";
-    /** Relative path → lowercase hex sha256 of the file's bytes. */
+    /** Relative path → lowercase hex sha256 of the file (its bytes, canonical JSON, or the tree a shrinkwrap pins). */
     files: Record<string, string>;
 }
 
