@@ -96,7 +96,7 @@ describe("reports", () => {
         it("says when the pack has no manifest, so a missing digest is never silent", () => {
             const r = report([stack([])]);
             const withoutDigest = { ...r, policyPack: { name: r.policyPack.name, version: r.policyPack.version } };
-            assert.equal(renderText(withoutDigest, PLAIN).split("\n")[0], "immutable-guard v0.1.0  pack digest unknown (no pack-manifest.json)");
+            assert.equal(renderText(withoutDigest, PLAIN).split("\n")[0], "immutable-guard v0.1.0  pack digest unknown (a pack without pack-manifest.json, or report lines written without digests)");
         });
 
         it("says so when a program has no violation, and why one could not be analyzed", () => {

@@ -101,7 +101,7 @@ function summaryLine(report: Report): string {
 /** Which pack judged: its version and digest, the first thing an auditor matches against `verify`. */
 function headerLine(report: Report): string {
     const { policyPack } = report;
-    return `${policyPack.name} v${policyPack.version}  pack ${policyPack.packDigest ?? "digest unknown (no pack-manifest.json)"}`;
+    return `${policyPack.name} v${policyPack.version}  pack ${policyPack.packDigest ?? "digest unknown (a pack without pack-manifest.json, or report lines written without digests)"}`;
 }
 
 export function renderText(report: Report, style: Style, options: { softFail?: boolean; failIncomplete?: boolean } = {}): string {
