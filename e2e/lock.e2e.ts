@@ -17,14 +17,25 @@ describe("the lock under the real CLI", () => {
     let program: Program;
     let lockConfig: string;
     let encryptedLockConfig: string;
+    let exported: string;
 
     const preview = (config: string, extra: string[] = []) =>
         program.withEvents(["preview", "--non-interactive", "--policy-pack", PACK_DIR, "--policy-pack-config", config, ...extra]);
     const setVariant = (variant: string) => program.must(["config", "set", "variant", variant]);
 
+    /** A copy of the lock's config with a week-long exemption of the evidence bucket. */
+    function withBucketExemption(reason: string): string {
+        const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
+        const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
+        config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason, expires }];
+        const file = path.join(workspace.root, `lock-config-exempted-${reason.length}.json`);
+        fs.writeFileSync(file, JSON.stringify(config));
+        return file;
+    }
+
     before(async () => {
         workspace = new Workspace();
-        ({ program, lockConfig, encryptedLockConfig } = await deployLockedStack(workspace));
+        ({ program, lockConfig, encryptedLockConfig, exported } = await deployLockedStack(workspace));
     });
     after(() => workspace.dispose());
 
@@ -90,15 +101,21 @@ describe("the lock under the real CLI", () => {
         });
 
         it("passes the preview with the documented short exemption, and shows the exemption used", async () => {
-            const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
-            const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
-            config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason: "rotate the evidence bucket's owner", expires }];
-            const exempted = path.join(workspace.root, "lock-config-exempted.json");
-            fs.writeFileSync(exempted, JSON.stringify(config));
+            // As docs/lock.md says: the exemption in the config, and the lock regenerated with it in the same commit.
+            const exempted = withBucketExemption("rotate the evidence bucket's owner");
+            const relocked = await immutableGuard(["lock", "-", "--config", exempted, "--out", exempted], exported);
+            assert.equal(relocked.code, 0, relocked.stderr);
+
             const result = await preview(exempted);
             assert.equal(result.code, 0, result.stdout + result.stderr);
             assert.ok(!findings(result.events).some((f) => f.level === "mandatory"), result.stdout);
             assert.match(result.stdout, /rotate the evidence bucket's owner/);
+        });
+
+        it("fails the preview with an exemption the lock does not know: a weaker setting", async () => {
+            const result = await preview(withBucketExemption("slipped in without a new lock"));
+            assert.notEqual(result.code, 0, result.stdout);
+            assert.ok(findings(result.events).some((f) => f.level === "mandatory" && /exemption/i.test(f.message)), result.stdout);
         });
 
         it("still fails the preview without the exemption: the pack cannot see replaceOnChanges", async () => {
