@@ -1,0 +1,192 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO, runCommand, Workspace, type CommandResult, type Program } from "../e2e/lib/workspace";
+import { createEmptyPack } from "./packs";
+import { previewProgram } from "./preview-program";
+import {
+    inRotation,
+    overheadPercent,
+    PREVIEW_ARMS,
+    sampled,
+    type PreviewArm,
+    type PreviewFigures,
+    type PreviewResult,
+    type PreviewRow,
+} from "./report";
+
+/**
+ * `pulumi preview` wall time of generated programs under the real Pulumi CLI, with immutable-guard,
+ * with a pack that has no policies, and with no pack, on a local backend in a temporary folder,
+ * against the test providers of the end-to-end suite: nothing reaches a cloud or the network.
+ */
+
+const ENSURE_PULUMI = path.join(REPO, "e2e", "pulumi-cli", "ensure-pulumi.sh");
+const PROVIDERS_BIN = path.join(REPO, "e2e", "providers", "bin");
+const LOCK_POLICY = "immutable-no-in-place-update";
+
+export const HOW_TO_ENABLE =
+    "Put a Pulumi CLI on PATH, or set IMMUTABLE_GUARD_PULUMI_BIN to a directory holding `pulumi`, or build one into the " +
+    "cache once with `bash e2e/pulumi-cli/ensure-pulumi.sh` (Go 1.26, a few minutes; `npm run e2e` does it too), then run " +
+    "`npm run bench -- --only cli`.";
+
+/**
+ * The directory of a Pulumi CLI that is installed or already built into the end-to-end suite's
+ * cache; a benchmark never starts a build of several minutes on its own.
+ */
+export function findPulumi(): { dir: string } | { skipped: string } {
+    const found = spawnSync("bash", [ENSURE_PULUMI, "--no-build"], { encoding: "utf8" });
+    if (found.status === 0) {
+        return { dir: found.stdout.trim() };
+    }
+    const why = found.status === 3 ? "no Pulumi CLI installed or cached" : `${path.relative(REPO, ENSURE_PULUMI)} failed: ${found.stderr.trim()}`;
+    return { skipped: `${why}. ${HOW_TO_ENABLE}` };
+}
+
+/** Why the preview part cannot run here, or undefined when it can. */
+function missingProviders(): string | undefined {
+    const missing = ["pulumi-resource-aws", "pulumi-resource-kubernetes"].filter((name) => {
+        try {
+            fs.accessSync(path.join(PROVIDERS_BIN, name), fs.constants.X_OK);
+            return false;
+        } catch {
+            return true;
+        }
+    });
+    return missing.length ? `the test providers ${missing.join(" and ")} are missing from ${path.relative(REPO, PROVIDERS_BIN)}` : undefined;
+}
+
+export interface PreviewPlan {
+    sizes: number[];
+    repetitions: number;
+    warmups: number;
+}
+
+/** The arguments `pulumi preview` gets for each arm. */
+type ArmArgs = Record<PreviewArm, string[]>;
+
+/**
+ * Throws unless the preview succeeded, changed nothing, and ran the arm's pack: a timing of a
+ * failed or different preview is not a figure. Returns the number of unchanged resources.
+ */
+export function checkPreview(arm: PreviewArm, packName: string | undefined, result: CommandResult): number {
+    const output = `${result.stdout}\n${result.stderr}`;
+    const tail = () => output.trim().split("\n").slice(-25).join("\n");
+    if (result.code !== 0) {
+        throw new Error(`pulumi preview (${arm}) exited ${result.code}:\n${tail()}`);
+    }
+    const changes = /^\s+[-+~]*\s*\d[\d,]* to (create|update|delete|replace)/m.exec(output);
+    if (changes) {
+        throw new Error(`pulumi preview (${arm}) of the deployed stack plans changes ("${changes[0].trim()}"):\n${tail()}`);
+    }
+    const unchanged = /^\s+(\d[\d,]*) unchanged\s*$/m.exec(output);
+    if (!unchanged) {
+        throw new Error(`pulumi preview (${arm}) printed no count of unchanged resources:\n${tail()}`);
+    }
+    if (packName !== undefined && !new RegExp(`^Policies:[\\s\\S]*\\b${packName}@v`, "m").test(output)) {
+        throw new Error(`pulumi preview (${arm}) did not list the policy pack ${packName}:\n${tail()}`);
+    }
+    return Number(unchanged[1].replace(/,/g, ""));
+}
+
+async function timedPreview(program: Program, arm: PreviewArm, args: string[], packName: string | undefined): Promise<{ ms: number; unchanged: number }> {
+    const began = process.hrtime.bigint();
+    const result = await program.pulumi(["preview", "--non-interactive", ...args]);
+    const ms = Number(process.hrtime.bigint() - began) / 1e6;
+    return { ms, unchanged: checkPreview(arm, packName, result) };
+}
+
+/** `pulumi up` of the program, then the lock of its flagged resources made from the stack's export. */
+async function deploy(program: Program, packDir: string, lockFile: string): Promise<{ upMs: number; locked: number }> {
+    await program.init();
+    const began = process.hrtime.bigint();
+    await program.must(["up", "--yes", "--non-interactive", "--skip-preview"]);
+    const upMs = Number(process.hrtime.bigint() - began) / 1e6;
+    const exported = await program.must(["stack", "export", "--show-secrets"]);
+    const locked = await runCommand(process.execPath, [path.join(packDir, "bin", "cli", "main.js"), "lock", "-", "--out", lockFile], REPO, process.env, exported.stdout);
+    if (locked.code !== 0) {
+        throw new Error(`immutable-guard lock exited ${locked.code}: ${locked.stderr.trim()}`);
+    }
+    const config = JSON.parse(fs.readFileSync(lockFile, "utf8")) as Record<string, { lock?: { resources?: Record<string, unknown> } }>;
+    return { upMs, locked: Object.keys(config[LOCK_POLICY]?.lock?.resources ?? {}).length };
+}
+
+async function measureSize(
+    workspace: Workspace,
+    size: number,
+    arms: (lockFile: string) => ArmArgs,
+    packs: Record<PreviewArm, string | undefined>,
+    plan: PreviewPlan,
+    packDir: string,
+    progress: (message: string) => void,
+): Promise<PreviewRow> {
+    const source = path.join(workspace.root, "sources", `resources-${size}`);
+    fs.mkdirSync(source, { recursive: true });
+    for (const [file, text] of Object.entries(previewProgram(size))) {
+        fs.writeFileSync(path.join(source, file), text);
+    }
+    // Stacks of a local backend are named per project: one stack per size keeps them apart.
+    const program = workspace.program(source, `resources-${size}`, `size-${size}`);
+    const lockFile = path.join(workspace.root, `lock-${size}.json`);
+    const { upMs, locked } = await deploy(program, packDir, lockFile);
+    progress(`pulumi up of ${size} resources: ${(upMs / 1000).toFixed(1)} s, ${locked} locked`);
+
+    const args = arms(lockFile);
+    const samples: Record<PreviewArm, number[]> = { "immutable-guard": [], "empty pack": [], "no pack": [] };
+    let unchanged = 0;
+    for (let round = 0; round < plan.warmups + plan.repetitions; round++) {
+        for (const arm of inRotation(PREVIEW_ARMS, round)) {
+            const preview = await timedPreview(program, arm, args[arm], packs[arm]);
+            unchanged = preview.unchanged;
+            if (round >= plan.warmups) {
+                samples[arm].push(preview.ms);
+            }
+        }
+        progress(`pulumi preview of ${size} resources, round ${round + 1}/${plan.warmups + plan.repetitions}${round < plan.warmups ? " (warm-up)" : ""}`);
+    }
+    const ms = { "immutable-guard": sampled(samples["immutable-guard"]), "empty pack": sampled(samples["empty pack"]), "no pack": sampled(samples["no pack"]) };
+    return {
+        resources: size,
+        unchanged,
+        locked,
+        upMs,
+        ms,
+        overheadPercent: overheadPercent(ms["immutable-guard"].median, ms["empty pack"].median),
+        emptyPackPercent: overheadPercent(ms["empty pack"].median, ms["no pack"].median),
+    };
+}
+
+function cliVersion(dir: string): string {
+    return spawnSync(path.join(dir, "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).stdout.trim();
+}
+
+export async function runPreviewBench(options: { packDir: string; packName: string; plan: PreviewPlan; progress: (message: string) => void }): Promise<PreviewResult> {
+    const cli = findPulumi();
+    if ("skipped" in cli) {
+        return cli;
+    }
+    const noProviders = missingProviders();
+    if (noProviders) {
+        return { skipped: `${noProviders}: build them as the end-to-end suite does (npm run e2e).` };
+    }
+    const { packDir, packName, plan, progress } = options;
+    const workspace = new Workspace(cli.dir);
+    const empty = createEmptyPack(path.join(packDir, "node_modules"));
+    try {
+        const arms = (lockFile: string): ArmArgs => ({
+            "immutable-guard": ["--policy-pack", packDir, "--policy-pack-config", lockFile],
+            "empty pack": ["--policy-pack", empty.dir],
+            "no pack": [],
+        });
+        const packs = { "immutable-guard": packName, "empty pack": "empty", "no pack": undefined };
+        const rows: PreviewRow[] = [];
+        for (const size of plan.sizes) {
+            rows.push(await measureSize(workspace, size, arms, packs, plan, packDir, progress));
+        }
+        const figures: PreviewFigures = { cli: { dir: cli.dir, version: cliVersion(cli.dir) }, repetitions: plan.repetitions, warmups: plan.warmups, rows };
+        return figures;
+    } finally {
+        empty.remove();
+        workspace.dispose();
+    }
+}
