@@ -74,7 +74,7 @@ export type PreviewArm = (typeof PREVIEW_ARMS)[number];
 export interface PreviewRow {
     /** Resources the program declares. */
     resources: number;
-    /** Resources the preview reports unchanged: the program's, its stack and its providers. */
+    /** Resources the preview reports unchanged: the program's and its stack. */
     unchanged: number;
     /** Flagged resources in the lock immutable-guard was configured with. */
     locked: number;

@@ -84,7 +84,11 @@ export class Program {
     ) {}
 
     async init(): Promise<void> {
-        await this.must(["stack", "init", this.stack, "--non-interactive"]);
+        // `stack init` names its stack as an argument and refuses `--stack` beside it.
+        const result = await this.workspace.run(["stack", "init", this.stack, "--non-interactive"], this.dir);
+        if (result.code !== 0) {
+            throw new Error(`pulumi stack init ${this.stack} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+        }
     }
 
     /** `pulumi <args>` in the program's directory, on its stack. */
