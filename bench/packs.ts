@@ -27,9 +27,11 @@ new PolicyPack("baseline", {
 });
 `;
 
+export const EMPTY_PACK_NAME = "empty";
+
 const EMPTY_INDEX = `"use strict";
 const { PolicyPack } = require("@pulumi/policy");
-new PolicyPack("empty", { policies: [] });
+new PolicyPack("${EMPTY_PACK_NAME}", { policies: [] });
 `;
 
 /** A temporary pack directory that is removed after the run. */
@@ -66,7 +68,7 @@ export function createBaselinePack(nodeModules: string): TempPack {
  * what immutable-guard adds on top is its own.
  */
 export function createEmptyPack(nodeModules: string): TempPack {
-    return createJavaScriptPack("empty", "Benchmark pack with no policies.", EMPTY_INDEX, nodeModules);
+    return createJavaScriptPack(EMPTY_PACK_NAME, "Benchmark pack with no policies.", EMPTY_INDEX, nodeModules);
 }
 
 /**

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO, runCommand, Workspace, type CommandResult, type Program } from "../e2e/lib/workspace";
-import { createEmptyPack } from "./packs";
+import { createEmptyPack, EMPTY_PACK_NAME } from "./packs";
 import { previewProgram } from "./preview-program";
 import {
     inRotation,
@@ -62,8 +62,20 @@ export interface PreviewPlan {
     warmups: number;
 }
 
-/** The arguments `pulumi preview` gets for each arm. */
-type ArmArgs = Record<PreviewArm, string[]>;
+/** What `pulumi preview` gets in one arm, and the pack it must then list. */
+interface Arm {
+    args: string[];
+    pack?: string;
+}
+
+interface Session {
+    workspace: Workspace;
+    packDir: string;
+    plan: PreviewPlan;
+    /** The arms, for a stack locked in `lockFile`. */
+    arms: (lockFile: string) => Record<PreviewArm, Arm>;
+    progress: (message: string) => void;
+}
 
 /**
  * Throws unless the preview succeeded, changed nothing, and ran the arm's pack: a timing of a
@@ -83,17 +95,18 @@ export function checkPreview(arm: PreviewArm, packName: string | undefined, resu
     if (!unchanged) {
         throw new Error(`pulumi preview (${arm}) printed no count of unchanged resources:\n${tail()}`);
     }
-    if (packName !== undefined && !new RegExp(`^Policies:[\\s\\S]*\\b${packName}@v`, "m").test(output)) {
+    const policies = output.search(/^Policies:/m);
+    if (packName !== undefined && (policies < 0 || !output.includes(` ${packName}@v`, policies))) {
         throw new Error(`pulumi preview (${arm}) did not list the policy pack ${packName}:\n${tail()}`);
     }
     return Number(unchanged[1].replace(/,/g, ""));
 }
 
-async function timedPreview(program: Program, arm: PreviewArm, args: string[], packName: string | undefined): Promise<{ ms: number; unchanged: number }> {
+async function timedPreview(program: Program, name: PreviewArm, arm: Arm): Promise<{ ms: number; unchanged: number }> {
     const began = process.hrtime.bigint();
-    const result = await program.pulumi(["preview", "--non-interactive", ...args]);
+    const result = await program.pulumi(["preview", "--non-interactive", ...arm.args]);
     const ms = Number(process.hrtime.bigint() - began) / 1e6;
-    return { ms, unchanged: checkPreview(arm, packName, result) };
+    return { ms, unchanged: checkPreview(name, arm.pack, result) };
 }
 
 /** `pulumi up` of the program, then the lock of its flagged resources made from the stack's export. */
@@ -111,15 +124,7 @@ async function deploy(program: Program, packDir: string, lockFile: string): Prom
     return { upMs, locked: Object.keys(config[LOCK_POLICY]?.lock?.resources ?? {}).length };
 }
 
-async function measureSize(
-    workspace: Workspace,
-    size: number,
-    arms: (lockFile: string) => ArmArgs,
-    packs: Record<PreviewArm, string | undefined>,
-    plan: PreviewPlan,
-    packDir: string,
-    progress: (message: string) => void,
-): Promise<PreviewRow> {
+async function measureSize({ workspace, packDir, plan, arms, progress }: Session, size: number): Promise<PreviewRow> {
     const source = path.join(workspace.root, "sources", `resources-${size}`);
     fs.mkdirSync(source, { recursive: true });
     for (const [file, text] of Object.entries(previewProgram(size))) {
@@ -131,12 +136,12 @@ async function measureSize(
     const { upMs, locked } = await deploy(program, packDir, lockFile);
     progress(`pulumi up of ${size} resources: ${(upMs / 1000).toFixed(1)} s, ${locked} locked`);
 
-    const args = arms(lockFile);
+    const armsOfStack = arms(lockFile);
     const samples: Record<PreviewArm, number[]> = { "immutable-guard": [], "empty pack": [], "no pack": [] };
     let unchanged = 0;
     for (let round = 0; round < plan.warmups + plan.repetitions; round++) {
         for (const arm of inRotation(PREVIEW_ARMS, round)) {
-            const preview = await timedPreview(program, arm, args[arm], packs[arm]);
+            const preview = await timedPreview(program, arm, armsOfStack[arm]);
             unchanged = preview.unchanged;
             if (round >= plan.warmups) {
                 samples[arm].push(preview.ms);
@@ -173,15 +178,20 @@ export async function runPreviewBench(options: { packDir: string; packName: stri
     const workspace = new Workspace(cli.dir);
     const empty = createEmptyPack(path.join(packDir, "node_modules"));
     try {
-        const arms = (lockFile: string): ArmArgs => ({
-            "immutable-guard": ["--policy-pack", packDir, "--policy-pack-config", lockFile],
-            "empty pack": ["--policy-pack", empty.dir],
-            "no pack": [],
-        });
-        const packs = { "immutable-guard": packName, "empty pack": "empty", "no pack": undefined };
+        const session: Session = {
+            workspace,
+            packDir,
+            plan,
+            arms: (lockFile) => ({
+                "immutable-guard": { args: ["--policy-pack", packDir, "--policy-pack-config", lockFile], pack: packName },
+                "empty pack": { args: ["--policy-pack", empty.dir], pack: EMPTY_PACK_NAME },
+                "no pack": { args: [] },
+            }),
+            progress,
+        };
         const rows: PreviewRow[] = [];
         for (const size of plan.sizes) {
-            rows.push(await measureSize(workspace, size, arms, packs, plan, packDir, progress));
+            rows.push(await measureSize(session, size));
         }
         const figures: PreviewFigures = { cli: { dir: cli.dir, version: cliVersion(cli.dir) }, repetitions: plan.repetitions, warmups: plan.warmups, rows };
         return figures;
