@@ -6,13 +6,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PolicyPackProcess, type AnalyzedResource, type ReturnedDiagnostic } from "./analyzer-client";
-import { analyzedStack } from "./dry-run/captured-stack";
+import { analyzedStack, type Unseen } from "./dry-run/captured-stack";
+import { readMocks, type MockAnswers } from "./dry-run/mocks";
 import { displayPath, loadProject, programDirectories, ProgramError, type ProgramProject } from "./dry-run/project";
 import { runProgram, withLimit, type ProgramRun } from "./dry-run/run-program";
 import { typeCheck } from "./dry-run/type-check";
 import { parseCommandLine, UsageError } from "./command-line";
 import { parseFormat, writeReport } from "./output/write";
-import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "./output/report";
+import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type NotSeen, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { urnParts } from "../rules/lib/lock";
@@ -31,6 +32,10 @@ export interface DryRunOptions {
     /** Skip type checking, like PULUMI_NODEJS_TRANSPILE_ONLY=true for `pulumi preview`. */
     transpileOnly: boolean;
     softFail?: boolean;
+    /** A file of the user's answers to data sources (see cli/dry-run/mocks.ts). */
+    mocks?: string;
+    /** Exit 2 when the dry run could not see everything (a remote component, a chart, a data source). */
+    failIncomplete?: boolean;
     /** Called with one line per program as it finishes (the command prints them on a terminal). */
     onProgress?: (line: string) => void;
 }
@@ -63,6 +68,15 @@ function levelOf(diagnostic: ReturnedDiagnostic): Violation["level"] | undefined
     return diagnostic.enforcementLevel === "advisory" ? "advisory" : diagnostic.enforcementLevel === "disabled" ? undefined : "mandatory";
 }
 
+/** Where the program declares what was not seen: a component by its logical name; a data source has no name to look for. */
+function located(unseen: readonly Unseen[], project: ProgramProject): NotSeen[] {
+    const sources = SourceIndex.forProgram(project.dir, project.entry);
+    return unseen.map((item) => {
+        const at = item.kind === "component" && item.name ? sources.locate(item.name) : undefined;
+        return at ? { ...item, location: { file: displayPath(at.file), line: at.line } } : { ...item };
+    });
+}
+
 async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: true }, analysis: Analysis): Promise<StackReport> {
     const base: StackReport = {
         program: project.displayDir,
@@ -70,7 +84,8 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         project: project.project,
         stack: project.stack,
         description: project.description,
-        notes: run.notes,
+        notes: [],
+        incomplete: located(run.unseen, project),
         violations: [],
     };
     let config: PackConfig = {};
@@ -158,7 +173,8 @@ function loadPrograms(dirs: readonly string[], stack: string | undefined): Loade
     });
 }
 
-function failedStack(dir: string, error: string, project?: ProgramProject): StackReport {
+/** A program that could not be analyzed, with what it could not show before it failed (often the reason). */
+function failedStack(dir: string, error: string, project?: ProgramProject, run?: ProgramRun): StackReport {
     return {
         program: displayPath(dir),
         ...(project ? { entry: displayPath(project.entry), description: project.description } : {}),
@@ -166,12 +182,14 @@ function failedStack(dir: string, error: string, project?: ProgramProject): Stac
         stack: project?.stack ?? "",
         error,
         notes: [],
+        ...(project && run ? { incomplete: located(run.unseen, project) } : {}),
         violations: [],
     };
 }
 
 export async function dryRun(options: DryRunOptions): Promise<Report> {
     const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
+    const mocks: MockAnswers | undefined = options.mocks ? readMocks(options.mocks) : undefined;
     const loaded = loadPrograms(programDirectories(options.programs), options.stack);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
     if (!packRoot) {
@@ -186,11 +204,11 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     const packStarting = PolicyPackProcess.start(packDir, { env: { [REPORT_ENV]: reportFile } });
     const typeErrors = options.transpileOnly
         ? Promise.resolve(new Map<string, string[]>())
-        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig })), packDir);
+        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), packDir);
     // Swallowed here and awaited below, so a failure is reported in order rather than as an unhandled rejection.
     typeErrors.catch(() => undefined);
     const concurrency = Math.max(1, Math.min(os.cpus().length, 4));
-    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir, timeoutMs: PROGRAM_TIMEOUT_MS }));
+    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir, timeoutMs: PROGRAM_TIMEOUT_MS, mocks }));
     const runOf = new Map(projects.map((p, i) => [p.dir, runs[i]]));
 
     let pack: PolicyPackProcess | undefined;
@@ -209,9 +227,9 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
             let stack: StackReport;
             const errors = await typeErrors.then((m) => m.get(project.dir) ?? [], (e: Error) => [`type checking failed: ${e.message}`]);
             if (errors.length > 0) {
-                stack = failedStack(project.dir, `the program does not compile:\n${errors.join("\n")}`, project);
+                stack = failedStack(project.dir, `the program does not compile:\n${errors.join("\n")}`, project, run);
             } else if (!run.ok) {
-                stack = failedStack(project.dir, run.error, project);
+                stack = failedStack(project.dir, run.error, project, run);
             } else {
                 stack = await analyzeProgram(project, run, analysis);
             }
@@ -226,7 +244,7 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
             mode: options.mode,
             policies: info.policies.map(policyMetadata),
             stacks,
-        }, { softFail: options.softFail });
+        }, { softFail: options.softFail, failIncomplete: options.failIncomplete });
     } finally {
         await pack?.stop();
         await Promise.allSettled(runs);
@@ -240,7 +258,8 @@ function progressLine(stack: StackReport, ms: number): string {
     }
     const mandatory = stack.violations.filter((v) => v.level === "mandatory").length;
     const advisory = stack.violations.length - mandatory;
-    return `${mandatory > 0 ? "✗" : "✓"} ${stack.program}: ${stack.resources} resources, ${mandatory} mandatory, ${advisory} advisory (${(ms / 1000).toFixed(1)} s)`;
+    const unseen = stack.incomplete?.length ? `, ${stack.incomplete.length} not seen` : "";
+    return `${mandatory > 0 ? "✗" : "✓"} ${stack.program}: ${stack.resources} resources, ${mandatory} mandatory, ${advisory} advisory${unseen} (${(ms / 1000).toFixed(1)} s)`;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -251,6 +270,8 @@ export async function run(args: string[]): Promise<number> {
         mode: { type: "string", default: "preview" },
         "transpile-only": { type: "boolean", default: false },
         "soft-fail": { type: "boolean", default: false },
+        mocks: { type: "string" },
+        "fail-incomplete": { type: "boolean", default: false },
     });
     if (positionals.length === 0) {
         throw new UsageError(`name at least one program directory; see immutable-guard --help`);
@@ -266,8 +287,10 @@ export async function run(args: string[]): Promise<number> {
         mode: values.mode,
         transpileOnly: values["transpile-only"] || process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true",
         softFail: values["soft-fail"],
+        mocks: values.mocks,
+        failIncomplete: values["fail-incomplete"],
         onProgress: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });
-    writeReport(report, format, { softFail: values["soft-fail"] });
+    writeReport(report, format, { softFail: values["soft-fail"], failIncomplete: values["fail-incomplete"] });
     return report.exitCode;
 }

@@ -13,7 +13,7 @@ interface Command {
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
 const COMMANDS: Record<string, Command> = {
     "dry-run": {
-        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--mode preview|up] [--transpile-only] [--soft-fail]",
+        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--mode preview|up] [--mocks <file>] [--transpile-only] [--soft-fail] [--fail-incomplete]",
         summary: "Run Pulumi programs with mocked providers through the pack, as `pulumi preview --policy-pack` would.",
         run: (args) => import("./dry-run").then((m) => m.run(args)),
     },
@@ -24,7 +24,7 @@ const COMMANDS: Record<string, Command> = {
     },
     lock: {
         usage: "lock <stack-export.json|-> [--out file] [--config file] | lock diff <old> <new>",
-        summary: "Lock the inputs of flagged resources from `pulumi stack export` into a policy-pack config; diff two locks for review.",
+        summary: "Lock the inputs of flagged resources and the settings in force from `pulumi stack export` into a policy-pack config; diff two locks for review, weakened settings apart.",
         run: (args) => import("./lock").then((m) => m.run(args)),
     },
     "plan-check": {

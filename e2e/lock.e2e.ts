@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { immutableGuard } from "./lib/immutable-guard";
-import { CANARY, deployLockedStack } from "./lib/locked-stack";
+import { deployLockedStack, holdsSecret } from "./lib/locked-stack";
 import { findings, PACK_DIR, Program, Workspace } from "./lib/workspace";
 const BUCKET_URN = "urn:pulumi:dev::locked-stack::aws:s3/bucket:Bucket::evidence";
 
@@ -17,6 +17,7 @@ describe("the lock under the real CLI", () => {
     let program: Program;
     let lockConfig: string;
     let encryptedLockConfig: string;
+    let exported: string;
 
     const preview = (config: string, extra: string[] = []) =>
         program.withEvents(["preview", "--non-interactive", "--policy-pack", PACK_DIR, "--policy-pack-config", config, ...extra]);
@@ -24,14 +25,14 @@ describe("the lock under the real CLI", () => {
 
     before(async () => {
         workspace = new Workspace();
-        ({ program, lockConfig, encryptedLockConfig } = await deployLockedStack(workspace));
+        ({ program, lockConfig, encryptedLockConfig, exported } = await deployLockedStack(workspace));
     });
     after(() => workspace.dispose());
 
     it("locks every flagged resource of the stack, without the secret's value", () => {
         for (const file of [lockConfig, encryptedLockConfig]) {
             const text = fs.readFileSync(file, "utf8");
-            assert.ok(!text.includes(CANARY), `${file} holds the secret`);
+            assert.ok(!holdsSecret(text), `${file} holds the secret`);
             const lock = JSON.parse(text)["immutable-no-in-place-update"].lock;
             assert.deepEqual(Object.keys(lock.resources).map((urn) => urn.slice(urn.lastIndexOf("::") + 2)).sort(), [
                 "evidence",
@@ -90,15 +91,30 @@ describe("the lock under the real CLI", () => {
         });
 
         it("passes the preview with the documented short exemption, and shows the exemption used", async () => {
+            // As docs/lock.md says: the exemption in the config, and the lock regenerated with it in the same commit.
             const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
             const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
             config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason: "rotate the evidence bucket's owner", expires }];
             const exempted = path.join(workspace.root, "lock-config-exempted.json");
             fs.writeFileSync(exempted, JSON.stringify(config));
+            const relocked = await immutableGuard(["lock", "-", "--config", exempted, "--out", exempted], exported);
+            assert.equal(relocked.code, 0, relocked.stderr);
+
             const result = await preview(exempted);
             assert.equal(result.code, 0, result.stdout + result.stderr);
             assert.ok(!findings(result.events).some((f) => f.level === "mandatory"), result.stdout);
             assert.match(result.stdout, /rotate the evidence bucket's owner/);
+        });
+
+        it("fails the preview with an exemption the lock does not know: a weaker setting", async () => {
+            const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
+            const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
+            config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason: "slipped in without a new lock", expires }];
+            const exempted = path.join(workspace.root, "lock-config-unknown-exemption.json");
+            fs.writeFileSync(exempted, JSON.stringify(config));
+            const result = await preview(exempted);
+            assert.notEqual(result.code, 0, result.stdout);
+            assert.ok(findings(result.events).some((f) => f.level === "mandatory" && /exemption/i.test(f.message)), result.stdout);
         });
 
         it("still fails the preview without the exemption: the pack cannot see replaceOnChanges", async () => {
@@ -110,11 +126,16 @@ describe("the lock under the real CLI", () => {
     describe("removing the flag from a locked resource", () => {
         before(() => setVariant("unflag"));
 
-        it("fails the preview", async () => {
+        it("fails the preview, saying the flag was removed", async () => {
             const result = await preview(lockConfig);
             const found = findings(result.events);
-            assert.deepEqual(found.map((f) => `${f.policy} ${f.resource} ${f.level}`), ["immutable-no-in-place-update evidence mandatory"]);
-            assert.match(found[0].message, /no longer flagged|flag/);
+            // Removing the flag is itself an in-place change of the locked tags: both are said.
+            assert.deepEqual(found.map((f) => `${f.policy} ${f.resource} ${f.level}`), [
+                "immutable-no-in-place-update evidence mandatory",
+                "immutable-no-in-place-update evidence mandatory",
+            ]);
+            assert.ok(found.some((f) => /in the lock but no longer flagged immutable/.test(f.message)), result.stdout);
+            assert.ok(found.some((f) => /tags\.immutable removed/.test(f.message)), result.stdout);
             assert.notEqual(result.code, 0);
         });
     });

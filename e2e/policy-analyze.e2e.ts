@@ -83,9 +83,13 @@ describe("pulumi policy analyze", () => {
         const result = await analyze();
         assert.deepEqual(
             result.found,
-            ["immutable-no-in-place-update evidence mandatory", "storage-object-lock-required evidence mandatory", "storage-object-lock-required-stack evidence mandatory"],
+            // Without objectLockEnabled the resource half leaves the bucket to the stack half, which
+            // looks for a lock configuration anywhere in the stack and finds none.
+            ["immutable-no-in-place-update evidence mandatory", "storage-object-lock-required-stack evidence mandatory"],
             result.stdout,
         );
+        assert.match(result.messages[0], /objectLockEnabled removed/);
+        assert.match(result.messages[1], /no lock configuration in the stack applies to this bucket/);
         assert.notEqual(result.code, 0);
     });
 });

@@ -8,6 +8,7 @@ import {
     type ImageReference,
 } from "./lib/container-images";
 import { describeValue, quote, unknownAtPreview } from "./lib/findings";
+import { allowedListGuard } from "./lib/locked-settings";
 import { isUnknown } from "./lib/unknowns";
 
 interface DigestConfig {
@@ -56,10 +57,14 @@ function digestProblem(path: string, reference: ImageReference & { digest: strin
     return `has digest "${shown}", which is not \`sha256:\` followed by 64 lowercase hex digits; ${pinFix(path, reference)}`;
 }
 
+/** Whether a repository (or a narrower prefix) lies under an allowed registry or repository prefix. */
+function underPrefix(prefix: string, candidate: string): boolean {
+    return candidate === prefix || candidate.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`);
+}
+
 function fromAllowedRegistry(repository: string, prefixes: readonly string[]): boolean {
     const candidates = [repository, canonicalRepository(repository)];
-    return prefixes.some((prefix) => candidates.some((candidate) =>
-        candidate === prefix || candidate.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`)));
+    return prefixes.some((prefix) => candidates.some((candidate) => underPrefix(prefix, candidate)));
 }
 
 function checkImage(path: string, value: unknown, config: DigestConfig): Finding | undefined {
@@ -137,6 +142,9 @@ export const containerImageDigestRequired = defineResourcePolicy<DigestConfig>({
         },
     },
     readConfig: readDigestConfig,
+    guards: {
+        allowedRegistries: allowedListGuard("allowedRegistries", "allows images from", { emptyAllowsAll: "images from any registry", covers: underPrefix }),
+    },
     appliesTo: namesContainerImages,
     check: imagesNotPinned,
 });

@@ -1,4 +1,5 @@
 import { describeValue, quote, unknownAtPreview } from "./lib/findings";
+import { allowedListGuard } from "./lib/locked-settings";
 import { ConfigError, defineResourcePolicy, type Finding, type Props, type ResourceView } from "./lib/policy";
 import { isUnknown } from "./lib/unknowns";
 
@@ -93,6 +94,7 @@ export const ecrImageTagsImmutable = defineResourcePolicy<EcrConfig>({
         },
     },
     readConfig: readEcrConfig,
+    guards: { allowedExclusionFilters: allowedListGuard("allowedExclusionFilters", "allows the exclusion filter") },
     appliesTo: (type) => ECR_TYPES.has(type),
     check: mutableTags,
 });

@@ -9,6 +9,7 @@ import {
     policyDocuments,
     type PolicyAt,
 } from "./lib/iam-locations";
+import { allowedListGuard, globCovers, requiredListGuard } from "./lib/locked-settings";
 import { ConfigError, defineResourcePolicy, type Finding, type Props, type ResourceView } from "./lib/policy";
 import { isUnknown } from "./lib/unknowns";
 
@@ -315,6 +316,14 @@ function readGrantConfig(raw: Props): GrantConfig {
     };
 }
 
+/** The patterns of an allow-list as the lock records them (reasons explain, they do not allow). */
+function allowedPatterns(field: string, caseInsensitive: boolean): (raw: unknown) => string[] {
+    return (raw) => (Array.isArray(raw) ? raw : [])
+        .map((e: unknown) => (e !== null && typeof e === "object" ? (e as Props)[field] : undefined))
+        .filter((p): p is string => typeof p === "string")
+        .map((p) => (caseInsensitive ? p.toLowerCase() : p));
+}
+
 const allowEntrySchema = (field: string, description: string) => ({
     type: "array" as const,
     description,
@@ -368,6 +377,19 @@ export const iamNoWildcardGrants = defineResourcePolicy<GrantConfig>({
         },
     },
     readConfig: readGrantConfig,
+    guards: {
+        resourceWildcardAccessLevels: requiredListGuard("resourceWildcardAccessLevels", "blocks `Resource: \"*\"` at the access level", { fallback: DEFAULT_SENSITIVE_LEVELS }),
+        allowedActions: allowedListGuard("allowedActions", "allows the action", {
+            read: allowedPatterns("action", true),
+            covers: (general, specific) => globCovers(general, specific, true),
+        }),
+        allowedResources: allowedListGuard("allowedResources", "allows the resource", {
+            read: allowedPatterns("resource", false),
+            covers: (general, specific) => globCovers(general, specific),
+        }),
+        managedPolicyDenyList: requiredListGuard("managedPolicyDenyList", "denies the managed policy", { fallback: DEFAULT_MANAGED_POLICY_DENY_LIST }),
+        clusterRoleDenyList: requiredListGuard("clusterRoleDenyList", "denies binding the ClusterRole", { fallback: DEFAULT_CLUSTER_ROLE_DENY_LIST }),
+    },
     appliesTo,
     check: wildcardGrants,
 });

@@ -1,7 +1,6 @@
-import * as path from "path";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { FLAG_RULES_POLICY, flagOf, flagPolicyConfig, flagRulesSchema, readFlagRules, type FlagRules, type FlagVerdict } from "./lib/flagging";
-import { digestOf, ENCRYPTED_SECRET, leavesOf, readLock, readLockFile, urnParts, type LockEntry, type ParsedLock } from "./lib/lock";
+import { FLAG_RULES_POLICY, flagOf, flagPolicyConfig, flagRuleGuards, flagRulesSchema, readFlagRules, type FlagRules, type FlagVerdict } from "./lib/flagging";
+import { digestOf, ENCRYPTED_SECRET, leavesOf, LOCK_COMMAND, lockOfConfig, urnParts, type LockEntry, type ParsedLock } from "./lib/lock";
 import {
     ConfigError,
     defineResourcePolicy,
@@ -11,6 +10,7 @@ import {
     type ResourceView,
     type StackFinding,
 } from "./lib/policy";
+import { allowedListGuard, rankedGuard } from "./lib/locked-settings";
 import { isAtOrBelow, parsePath, type Segment } from "./lib/property-path";
 import { isBookkeepingPath, isRegeneratedAutoname } from "./lib/provider-bookkeeping";
 
@@ -34,8 +34,6 @@ interface LockConfig {
     missingLockedResources: "advisory" | "mandatory";
 }
 
-const LOCK_COMMAND = "pulumi stack export --show-secrets | immutable-guard lock - --config <policy-config.json> --out <policy-config.json>";
-
 const REBUILD =
     "Rebuild instead of patching: give the resource a new logical name (the new one is created and the old one " +
     "deleted), or replace it under its name (`replaceOnChanges: [\"*\"]` in its options, or " +
@@ -56,6 +54,7 @@ const lockSchema: PolicyConfigJSONSchema = {
         stack: { type: "string" },
         project: { type: "string" },
         secrets: { enum: ["shown", "encrypted", "none"] },
+        settings: { type: "object" },
         resources: { type: "object" },
     },
 };
@@ -119,18 +118,21 @@ export function readIgnoredProperties(raw: unknown): Map<string, IgnoredProperty
     return ignore;
 }
 
-function readLockSetting(raw: Props): ParsedLock | undefined {
-    if (raw.lock !== undefined) {
-        return readLock(raw.lock);
+/** Ignored properties as the lock records them, `<type> <path>`: one ignored that the lock did not ignore goes unchecked. */
+function ignoredList(raw: unknown): string[] {
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+        return [];
     }
-    if (raw.lockFile !== undefined) {
-        if (typeof raw.lockFile !== "string" || raw.lockFile === "") {
-            throw new ConfigError("lockFile must be a path");
-        }
-        // The Pulumi CLI starts a policy pack in the pack's directory.
-        return readLockFile(path.resolve(process.cwd(), raw.lockFile));
-    }
-    return undefined;
+    return Object.entries(raw as Props).flatMap(([type, list]) => (Array.isArray(list) ? list : [])
+        .map((item: unknown) => (item !== null && typeof item === "object" ? (item as Props).path : undefined))
+        .filter((p): p is string => typeof p === "string")
+        .map((p) => `${type} ${p}`));
+}
+
+function ignoredCovers(general: string, specific: string): boolean {
+    const split = (entry: string) => [entry.slice(0, entry.indexOf(" ")), parsePath(entry.slice(entry.indexOf(" ") + 1))] as const;
+    const [[typeA, pathA], [typeB, pathB]] = [split(general), split(specific)];
+    return general === specific || (typeA === typeB && !!pathA && !!pathB && isAtOrBelow(pathA, pathB));
 }
 
 function readLockConfig(raw: Props): LockConfig {
@@ -138,7 +140,7 @@ function readLockConfig(raw: Props): LockConfig {
     if (missing !== "advisory" && missing !== "mandatory") {
         throw new ConfigError('missingLockedResources must be "advisory" or "mandatory"');
     }
-    return { flags: readFlagRules(raw), lock: readLockSetting(raw), ignore: readIgnoredProperties(raw.ignoreProperties), missingLockedResources: missing };
+    return { flags: readFlagRules(raw), lock: lockOfConfig(raw), ignore: readIgnoredProperties(raw.ignoreProperties), missingLockedResources: missing };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +349,7 @@ export const immutableNoInPlaceUpdate = defineResourcePolicy<LockConfig>({
         "`pulumi preview --json` in CI to fail any remaining `update` of a flagged resource.",
     config: lockConfigSchema,
     readConfig: readLockConfig,
+    guards: { ...flagRuleGuards, ignoreProperties: allowedListGuard("ignoreProperties", "ignores", { read: ignoredList, covers: ignoredCovers }) },
     appliesTo: (type) => !isEngineType(type),
     check: lockFindings,
 });
@@ -359,13 +362,18 @@ interface StackLockConfig {
     own: Props;
 }
 
-function stackSettings(own: Props): LockConfig {
-    const shared = { ...flagPolicyConfig() };
+/** The `-stack` half's config: its own keys over the resource half's (a lock of its own replaces that one's). */
+function stackHalfConfig(own: Props, resourceHalf: Props): Props {
+    const shared = { ...resourceHalf };
     if (own.lock !== undefined || own.lockFile !== undefined) {
         delete shared.lock;
         delete shared.lockFile;
     }
-    return readLockConfig({ ...shared, ...own });
+    return { ...shared, ...own };
+}
+
+function stackSettings(own: Props): LockConfig {
+    return readLockConfig(stackHalfConfig(own, flagPolicyConfig()));
 }
 
 function missingResourceView(urn: string, entry: LockEntry): ResourceView {
@@ -433,5 +441,7 @@ export const immutableNoInPlaceUpdateStack = defineStackPolicy<StackLockConfig>(
         readLockConfig(raw);
         return { own: raw };
     },
+    guards: { missingLockedResources: rankedGuard("missingLockedResources", { advisory: 0, mandatory: 1 }, "advisory") },
+    settingsConfig: (own, pack) => stackHalfConfig(own, pack[FLAG_RULES_POLICY] ?? {}),
     check: deletedLockedResources,
 });

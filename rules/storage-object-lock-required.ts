@@ -11,7 +11,8 @@ import {
     type StackFinding,
     type StackRule,
 } from "./lib/policy";
-import { readRetentionConfig, retentionConfigSchema, type RetentionConfig } from "./lib/retention";
+import { rankedGuard } from "./lib/locked-settings";
+import { readRetentionConfig, retentionConfigSchema, retentionGuards, type RetentionConfig } from "./lib/retention";
 import {
     BUCKET_NAMES,
     BUCKET_REFERENCE,
@@ -61,6 +62,7 @@ const shared: Omit<StackRule<StorageConfig>, "name" | "displayName" | "descripti
         ...retentionConfigSchema,
     },
     readConfig: readStorageConfig,
+    guards: { scope: rankedGuard("scope", { flagged: 0, all: 1 }, "all"), ...retentionGuards },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import {
     type StackFinding,
     type StackRule,
 } from "./lib/policy";
-import { belowMinimum, readRetentionConfig, retentionConfigSchema, suggestedMode, type RetentionConfig } from "./lib/retention";
+import { belowMinimum, readRetentionConfig, retentionConfigSchema, retentionGuards, suggestedMode, type RetentionConfig } from "./lib/retention";
 import { isUnknown } from "./lib/unknowns";
 
 /** A kind of vault that needs a separate lock resource in the same stack, and how that lock names it. */
@@ -119,6 +119,7 @@ const shared: Omit<StackRule<RetentionConfig>, "name" | "displayName" | "descrip
         "Glacier. A `aws.backup.LogicallyAirGappedVault` is locked by construction.",
     config: retentionConfigSchema,
     readConfig: readRetentionConfig,
+    guards: retentionGuards,
 };
 
 // ---------------------------------------------------------------------------------------------

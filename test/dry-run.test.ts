@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { SECRET_SIGNATURE, type PolicyDescription } from "../cli/analyzer-client";
 import { analyzedStack, type CapturedResource } from "../cli/dry-run/captured-stack";
-import { renderPolicyDocument, simulateDataSource } from "../cli/dry-run/data-sources";
+import { answerDataSource, renderPolicyDocument, type DataSourceContext } from "../cli/dry-run/data-sources";
+import { mockAnswer, parseMocks } from "../cli/dry-run/mocks";
 import { asAnalyzerSees, describeProgramError } from "../cli/dry-run/program-host";
 import { loadProject, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
 import { UsageError } from "../cli/command-line";
@@ -19,6 +20,7 @@ function registered(type: string, name: string, overrides: Partial<CapturedResou
         name,
         urn: `urn:pulumi:dev::shop::pulumi:pulumi:Stack$${type}::${name}`,
         custom: true,
+        remote: false,
         parent: STACK_URN,
         provider: "",
         version: "",
@@ -166,10 +168,30 @@ describe("dry run", () => {
     describe("errors from a program", () => {
         it("names the error and the line of the user's program, not the tool's stack", () => {
             const dir = "/work/app";
+            const error = new Error("missing setting: region");
+            error.stack = `${error.name}: ${error.message}\n    at buildStack (${dir}/index.ts:12:7)\n` +
+                `    at Object.<anonymous> (${dir}/index.ts:20:1)\n    at run (/opt/immutable-guard/bin/cli/dry-run/program-host.js:9:9)`;
+            assert.equal(describeProgramError(error, dir), "Error: missing setting: region (buildStack (index.ts:12:7))");
+        });
+
+        it("names the library that raised an error and the program line that called it", () => {
+            const dir = "/work/app";
             const error = new TypeError("Cannot read properties of undefined (reading 'name')");
             error.stack = `${error.name}: ${error.message}\n    at makeBucket (${dir}/node_modules/@pulumi/x/index.js:1:1)\n` +
                 `    at buildStack (${dir}/index.ts:12:7)\n    at run (/opt/immutable-guard/bin/cli/dry-run/program-host.js:9:9)`;
-            assert.equal(describeProgramError(error, dir), "TypeError: Cannot read properties of undefined (reading 'name') (buildStack (index.ts:12:7))");
+            assert.equal(describeProgramError(error, dir), "TypeError: Cannot read properties of undefined (reading 'name') (raised in @pulumi/x/index.js:1:1, from index.ts:12:7)");
+        });
+
+        it("reads the file URLs of an ES module's stack as the program's files", () => {
+            const dir = "/work/app";
+            const error = new Error("no zones");
+            error.stack = `Error: no zones\n    at file://${dir}/lib/network.ts:3:9\n    at async file://${dir}/index.ts:5:1`;
+            assert.equal(describeProgramError(error, dir), "Error: no zones (lib/network.ts:3:9)");
+        });
+
+        it("tells how to load an ES-module TypeScript program when ts-node cannot", () => {
+            const error = Object.assign(new TypeError('Unknown file extension ".ts" for /work/app/index.ts'), { code: "ERR_UNKNOWN_FILE_EXTENSION" });
+            assert.match(describeProgramError(error, "/work/app"), /needs ts-node 10 or later/);
         });
 
         it("passes a compile error through as the compiler wrote it", () => {
@@ -183,7 +205,7 @@ describe("dry run", () => {
         });
     });
 
-    describe("simulated data sources", () => {
+    describe("rendering getPolicyDocument", () => {
         it("renders getPolicyDocument statements as the AWS provider does", () => {
             const json = JSON.parse(renderPolicyDocument({
                 statements: [
@@ -203,14 +225,173 @@ describe("dry run", () => {
             assert.deepEqual(json.Statement[2].Principal, { Service: "lambda.amazonaws.com" });
         });
 
-        it("answers the caller identity with the stand-in account and the region from stack config", () => {
-            assert.equal(simulateDataSource("aws:index/getCallerIdentity:getCallerIdentity", {}, {}).result.accountId, "123456789012");
-            assert.equal(simulateDataSource("aws:index/getRegion:getRegion", {}, { "aws:region": "eu-west-1" }).result.region, "eu-west-1");
+        it("merges sourcePolicyDocuments and overridePolicyDocuments by Sid, as the provider does", () => {
+            const source = JSON.stringify({ Statement: [{ Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, { Effect: "Allow", Action: "logs:PutLogEvents", Resource: "*" }] });
+            const override = JSON.stringify({ Statement: { Sid: "Write", Effect: "Deny", Action: "s3:PutObject", Resource: "*" } });
+            const json = JSON.parse(renderPolicyDocument({
+                sourcePolicyDocuments: [source],
+                overridePolicyDocuments: [override],
+                statements: [{ sid: "Read", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::logs/*"] }, { sid: "Write", actions: ["s3:PutObject"], resources: ["*"] }],
+            })) as { Statement: Record<string, unknown>[] };
+            assert.deepEqual(json.Statement.map((st) => [st.Sid, st.Effect, st.Resource]), [
+                ["Read", "Allow", "arn:aws:s3:::logs/*"],
+                [undefined, "Allow", "*"],
+                ["Write", "Deny", "*"],
+            ]);
         });
 
-        it("says when it does not know a data source", () => {
-            assert.deepEqual(simulateDataSource("aws:ec2/getAmi:getAmi", {}, {}), { simulated: false, result: {} });
+        it("merges the values of two conditions on the same key", () => {
+            const json = JSON.parse(renderPolicyDocument({
+                statements: [{
+                    actions: ["sts:AssumeRoleWithWebIdentity"],
+                    conditions: [
+                        { test: "StringLike", variable: "token.actions.githubusercontent.com:sub", values: ["repo:acme/api:ref:refs/heads/main"] },
+                        { test: "StringLike", variable: "token.actions.githubusercontent.com:sub", values: ["repo:acme/api:environment:prod"] },
+                    ],
+                }],
+            })) as { Statement: { Condition: Record<string, Record<string, unknown>> }[] };
+            assert.deepEqual(json.Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"], ["repo:acme/api:ref:refs/heads/main", "repo:acme/api:environment:prod"]);
         });
+    });
+
+    describe("answers to data sources", () => {
+        const preview: DataSourceContext = { config: { "aws:region": "eu-west-1" }, preview: true };
+        const answer = (token: string, inputs: Record<string, unknown> = {}, context = preview) => {
+            const result = answerDataSource(token, inputs, context);
+            assert.ok(result.answered, `${token} is answered`);
+            return result.result;
+        };
+
+        it("answers the caller identity with the stand-in account and the region from stack config", () => {
+            assert.equal(answer("aws:index/getCallerIdentity:getCallerIdentity").accountId, "123456789012");
+            assert.equal(answer("aws:index/getRegion:getRegion").region, "eu-west-1");
+            assert.equal(answer("aws:index/getRegion:getRegion", {}, { config: {}, preview: true }).region, "us-east-1");
+            assert.equal(answer("aws:index/getPartition:getPartition", { region: "cn-north-1" }).partition, "aws-cn");
+        });
+
+        it("answers the default VPC lookup with a VPC whose subnets, one per zone, belong to it", () => {
+            const vpc = answer("aws:ec2/getVpc:getVpc", { default: true });
+            assert.match(String(vpc.id), /^vpc-[0-9a-f]{17}$/);
+            assert.equal(vpc.default, true);
+            assert.equal(vpc.cidrBlock, "172.31.0.0/16");
+            const subnets = answer("aws:ec2/getSubnets:getSubnets", { filters: [{ name: "vpc-id", values: [vpc.id] }] }).ids as string[];
+            assert.equal(subnets.length, 3);
+            assert.ok(subnets.every((id) => /^subnet-[0-9a-f]{17}$/.test(id)));
+            // @pulumi/aws 5's lookup, which awsx classic slices.
+            assert.deepEqual(answer("aws:ec2/getSubnetIds:getSubnetIds", { vpcId: vpc.id }).ids, subnets);
+            const subnet = answer("aws:ec2/getSubnet:getSubnet", { availabilityZone: "eu-west-1b", defaultForAz: true });
+            assert.equal(subnet.vpcId, vpc.id);
+            assert.equal(subnet.id, subnets[1]);
+            assert.equal(subnet.availabilityZoneId, "euw1-az2");
+        });
+
+        it("answers availability zones of the configured region, named and numbered as AWS does", () => {
+            const zones = answer("aws:index/getAvailabilityZones:getAvailabilityZones", { state: "available" });
+            assert.deepEqual(zones.names, ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+            assert.deepEqual(zones.zoneIds, ["euw1-az1", "euw1-az2", "euw1-az3"]);
+            assert.equal(zones.state, "available");
+            assert.deepEqual(answer("aws:index/getAvailabilityZones:getAvailabilityZones", { region: "ap-southeast-2" }).zoneIds, ["apse2-az1", "apse2-az2", "apse2-az3"]);
+        });
+
+        it("gives the same image to the same lookup and another to a different one", () => {
+            const al2023 = { mostRecent: true, owners: ["amazon"], filters: [{ name: "name", values: ["al2023-ami-*-x86_64"] }] };
+            const ami = answer("aws:ec2/getAmi:getAmi", al2023);
+            assert.match(String(ami.id), /^ami-[0-9a-f]{17}$/);
+            assert.equal(ami.imageId, ami.id);
+            assert.equal(ami.architecture, "x86_64");
+            assert.equal(answer("aws:ec2/getAmi:getAmi", al2023).id, ami.id);
+            assert.notEqual(answer("aws:ec2/getAmi:getAmi", { ...al2023, filters: [{ name: "name", values: ["ubuntu/*"] }] }).id, ami.id);
+        });
+
+        it("answers an EKS cluster lookup with an endpoint, a certificate authority, an OIDC issuer and a token", () => {
+            const cluster = answer("aws:eks/getCluster:getCluster", { name: "main" });
+            assert.match(String(cluster.endpoint), /^https:\/\/[0-9A-F]{32}\.gr7\.eu-west-1\.eks\.amazonaws\.com$/);
+            const [authority] = cluster.certificateAuthorities as { data: string }[];
+            assert.ok(Buffer.from(authority.data, "base64").toString().length > 0);
+            const [identity] = cluster.identities as { oidcs: { issuer: string }[] }[];
+            assert.match(identity.oidcs[0].issuer, /^https:\/\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//);
+            assert.equal(typeof answer("aws:eks/getClusterAuth:getClusterAuth", { name: "main" }).token, "string");
+        });
+
+        it("answers the load balancers' account as one fixed principal, never a wildcard", () => {
+            const account = answer("aws:elb/getServiceAccount:getServiceAccount");
+            assert.match(String(account.arn), /^arn:aws:iam::\d{12}:root$/);
+            assert.equal(answer("aws:elb/getServiceAccount:getServiceAccount").arn, account.arn);
+        });
+
+        it("lets --mocks render a Helm chart the dry run cannot", () => {
+            const mocks = parseMocks(JSON.stringify({ "kubernetes:helm:template": { result: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ingress" } }] } }), "mocks.json");
+            const chart = answerDataSource("kubernetes:helm:template", { jsonOpts: "{\"chart\":\"ingress-nginx\"}" }, { ...preview, mocks });
+            assert.ok(chart.answered);
+            assert.deepEqual(chart.result.result, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ingress" } }]);
+        });
+
+        it("answers AWS's public image parameters from SSM, never a parameter of the user's", () => {
+            assert.match(String(answer("aws:ssm/getParameter:getParameter", { name: "/aws/service/eks/optimized-ami/1.31/amazon-linux-2/recommended/image_id" }).value), /^ami-/);
+            const own = answerDataSource("aws:ssm/getParameter:getParameter", { name: "/acme/prod/db-host" }, preview);
+            assert.equal(own.answered, false);
+        });
+
+        it("decodes the YAML of yaml.ConfigFile as the provider does, one object per document", () => {
+            const decoded = answer("kubernetes:yaml:decode", { text: "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n---\n---\nkind: ConfigMap\n" });
+            assert.deepEqual(decoded.result, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } }, { kind: "ConfigMap" }]);
+        });
+
+        it("reports a Helm chart as not rendered, answering unknown at preview and no objects at up", () => {
+            const jsonOpts = JSON.stringify({ chart: "ingress-nginx", fetch_opts: { repo: "https://kubernetes.github.io/ingress-nginx" } });
+            const atPreview = answerDataSource("kubernetes:helm:template", { jsonOpts }, preview);
+            assert.equal(atPreview.answered, false);
+            assert.deepEqual(atPreview.result, { result: UNKNOWN_STRING });
+            assert.ok(!atPreview.answered && atPreview.unseen.kind === "chart" && atPreview.unseen.name === "ingress-nginx");
+            assert.match(atPreview.answered ? "" : atPreview.unseen.message, /Helm chart ingress-nginx from https:\/\/kubernetes\.github\.io\/ingress-nginx is not rendered/);
+            assert.deepEqual(answerDataSource("kubernetes:helm:template", { jsonOpts }, { ...preview, preview: false }).result, { result: [] });
+        });
+
+        it("says when it does not know a data source, and that --mocks can answer it", () => {
+            const unknown = answerDataSource("aws:rds/getEngineVersion:getEngineVersion", { engine: "postgres" }, preview);
+            assert.deepEqual(unknown.result, {});
+            assert.ok(!unknown.answered && unknown.unseen.kind === "data-source");
+            assert.match(unknown.answered ? "" : unknown.unseen.message, /not answered by the dry run.*--mocks/);
+        });
+
+        it("answers from the user's mocks before its own", () => {
+            const mocks = parseMocks(JSON.stringify({ "aws:index/getRegion:getRegion": { name: "sa-east-1", region: "sa-east-1" } }), "mocks.json");
+            assert.equal(answer("aws:index/getRegion:getRegion", {}, { ...preview, mocks }).region, "sa-east-1");
+        });
+    });
+
+    describe("--mocks files", () => {
+        const mocks = parseMocks(JSON.stringify({
+            "aws:ssm/getParameter:getParameter": [
+                { args: { name: "/acme/prod/api-image" }, result: { value: "ghcr.io/acme/api:1.4.2" } },
+                { args: { name: "/acme/prod/db", withDecryption: true }, result: { value: "db.internal" } },
+                { result: { value: "fallback" } },
+            ],
+            "aws:secretsmanager/getSecret:getSecret": { arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf" },
+        }), "mocks.json");
+
+        it("picks the first answer whose args the call has, and one without args for any call", () => {
+            assert.deepEqual(mockAnswer(mocks, "aws:ssm/getParameter:getParameter", { name: "/acme/prod/api-image", withDecryption: true }), { value: "ghcr.io/acme/api:1.4.2" });
+            assert.deepEqual(mockAnswer(mocks, "aws:ssm/getParameter:getParameter", { name: "/acme/prod/db" }), { value: "fallback" });
+            assert.deepEqual(mockAnswer(mocks, "aws:ssm/getParameter:getParameter", { name: "/acme/prod/db", withDecryption: true }), { value: "db.internal" });
+        });
+
+        it("answers every call of a data source given as one result object", () => {
+            assert.match(String(mockAnswer(mocks, "aws:secretsmanager/getSecret:getSecret", { name: "db" })?.arn), /:secret:db-/);
+            assert.equal(mockAnswer(mocks, "aws:ec2/getVpc:getVpc", {}), undefined);
+        });
+
+        for (const [what, text, message] of [
+            ["a file that is not JSON", "{", /mocks\.json is not valid JSON/],
+            ["a list at the top", "[]", /must be a JSON object keyed by data source token/],
+            ["a key that is not a token", '{"getParameter": {}}', /"getParameter" is not a data source token/],
+            ["a result that is not an object", '{"aws:ssm/getParameter:getParameter": [{"result": "x"}]}', /\[0\]\.result must be an object/],
+            ["a misspelt key in a case", '{"aws:ssm/getParameter:getParameter": [{"arg": {}, "result": {}}]}', /has "arg"; an entry of a list has only "args" and "result"/],
+        ] as const) {
+            it(`refuses ${what} as a usage error that says why`, () => {
+                assert.throws(() => parseMocks(text, "mocks.json"), (e: Error) => e instanceof UsageError && message.test(e.message));
+            });
+        }
     });
 
     describe("policy-pack config, read as the Pulumi CLI reads --policy-pack-config", () => {

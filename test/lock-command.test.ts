@@ -122,7 +122,11 @@ describe("immutable-guard lock", () => {
         const configFile = writeJson(dir, "policy-config.json", settings);
         const reordered = writeJson(dir, "reordered-export.json", reorderKeys(loadExport("aws-prod-show-secrets")));
         const second = await lockTo(dir, reordered, ["--config", configFile]);
-        assert.deepEqual(second.config[POLICY].lock, first.config[POLICY].lock, "same salt and key order does not matter");
+        const { settings: firstSettings, ...firstLock } = first.config[POLICY].lock;
+        const { settings: secondSettings, ...secondLock } = second.config[POLICY].lock;
+        assert.deepEqual(secondLock, firstLock, "same salt and key order does not matter");
+        assert.deepEqual(firstSettings?.["container-image-digest-required"].allowedRegistries, []);
+        assert.deepEqual(secondSettings?.["container-image-digest-required"].allowedRegistries, ["ghcr.io/acme"], "the settings are those of --config");
         assert.equal(second.config[POLICY].enforcementLevel, "mandatory");
         assert.deepEqual(second.config[POLICY].ignoreProperties, settings[POLICY].ignoreProperties);
         assert.deepEqual(second.config["container-image-digest-required"], { allowedRegistries: ["ghcr.io/acme"] });
@@ -298,7 +302,54 @@ describe("immutable-guard lock", () => {
             assert.match(result.stdout, new RegExp(`^\\+ ${escape(AWS.role)}  \\(newly locked\\)$`, "m"));
             assert.match(result.stdout, new RegExp(`^- ${escape(AWS.function)}  \\(no longer locked`, "m"));
             assert.match(result.stdout, new RegExp(`^~ ${escape(AWS.bucket)}\\n    ~ tags\\.env\\n    \\+ tags\\.owner$`, "m"));
-            assert.match(result.stdout, /^1 added, 1 removed, 1 changed$/m);
+            assert.match(result.stdout, /^1 added, 1 removed, 1 changed; settings: 0 weakened, 0 strengthened$/m);
+        });
+
+        it("shows the settings a new lock weakens apart from those it strengthens", async () => {
+            const dir = tempDir();
+            const before = await lockTo(dir, exportPath("aws-prod-show-secrets"), ["--config", writeJson(dir, "strong.json", {
+                "container-image-digest-required": { allowedRegistries: ["ghcr.io/acme"] },
+                "storage-object-lock-required": { minRetentionDays: 7 },
+            })]);
+            const changed = {
+                ...before.config,
+                "container-image-digest-required": { allowedRegistries: ["ghcr.io/acme", "docker.io"], exemptions: [{ urn: "*::vendor-agent", reason: "OPS-412", expires: "2026-12-31" }] },
+                "iam-no-wildcard-grants": "advisory",
+                "storage-object-lock-required": { minRetentionDays: 30 },
+                [POLICY]: { ...before.config[POLICY], types: ["aws:rds/cluster:Cluster"] },
+            };
+            const after = await lockTo(dir, exportPath("aws-prod-show-secrets"), ["--config", writeJson(dir, "changed.json", changed)]);
+            assert.match(after.stderr, /the new lock records 3 settings weaker than the lock it replaces \(container-image-digest-required\.allowedRegistries, container-image-digest-required\.exemptions, iam-no-wildcard-grants\.enforcementLevel\); review them with `immutable-guard lock diff`/);
+            const result = await runCommand(["lock", "diff", before.file, after.file]);
+            assert.equal(result.code, 0);
+            const [weakened, strengthened] = result.stdout.split("settings strengthened:\n");
+            assert.equal(weakened.split("\n")[0], "settings weakened (the pack enforces less: approve only on purpose):");
+            assert.deepEqual(weakened.split("\n").slice(1, -1), [
+                '    container-image-digest-required.allowedRegistries: ["ghcr.io/acme"] -> ["docker.io","ghcr.io/acme"] (now also allows images from "docker.io")',
+                `    container-image-digest-required.exemptions: 0 exemptions -> 1 exemption (now also exempts "${(after.config[POLICY].lock.settings?.["container-image-digest-required"].exemptions as string[])[0].slice(0, 19)}…")`,
+                '    iam-no-wildcard-grants.enforcementLevel: "mandatory" -> "advisory" ("advisory" enforces less than "mandatory")',
+            ]);
+            assert.deepEqual(strengthened.split("\n").slice(0, 2), [
+                '    immutable-no-in-place-update.types: [] -> ["aws:rds/cluster:Cluster"] (now also flags the type "aws:rds/cluster:Cluster")',
+                "    storage-object-lock-required.minRetentionDays: 7 -> 30 (a longer minimum retention)",
+            ]);
+            assert.match(result.stdout, /^0 added, 0 removed, 0 changed; settings: 3 weakened, 2 strengthened$/m);
+            assert.doesNotMatch(result.stdout, /vendor-agent|OPS-412/, "exemptions are shown by digest only");
+        });
+
+        it("reads a lock made before settings were recorded, and says a new one records them", async () => {
+            const dir = tempDir();
+            const old = await lockTo(dir, exportPath("aws-prod-show-secrets"));
+            delete old.config[POLICY].lock.settings;
+            const oldFile = writeJson(dir, "old.json", old.config);
+            const renewed = await lockTo(dir, exportPath("aws-prod-show-secrets"), ["--config", oldFile]);
+            assert.equal(renewed.config[POLICY].lock.salt, old.config[POLICY].lock.salt, "the old lock's salt is kept");
+            assert.ok(renewed.config[POLICY].lock.settings);
+            const forward = await runCommand(["lock", "diff", oldFile, renewed.file]);
+            assert.match(forward.stdout, /^settings: the old lock records none \(made by an earlier immutable-guard\); the new lock records them, so nothing is compared$/m);
+            assert.match(forward.stdout, /^0 added, 0 removed, 0 changed$/m);
+            const backward = await runCommand(["lock", "diff", renewed.file, oldFile]);
+            assert.match(backward.stdout, /^settings weakened:\n    the new lock records no settings, so the pack no longer detects a config weaker than the one it was made under$/m);
         });
 
         it("says when two locks cannot be compared property by property", async () => {

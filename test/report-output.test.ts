@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { finishReport, REPORT_SCHEMA_VERSION, type Report, type StackReport, type Violation } from "../cli/output/report";
+import { finishReport, REPORT_SCHEMA_VERSION, type NotSeen, type Report, type StackReport, type Violation } from "../cli/output/report";
 import { renderSarif } from "../cli/output/sarif";
 import { SourceIndex } from "../cli/output/source-locations";
 import { COLOUR, PLAIN, renderText } from "../cli/output/text";
@@ -32,7 +32,7 @@ function violation(overrides: Partial<Violation> = {}): Violation {
     };
 }
 
-function report(stacks: StackReport[], options: { softFail?: boolean } = {}): Report {
+function report(stacks: StackReport[], options: { softFail?: boolean; failIncomplete?: boolean } = {}): Report {
     return finishReport({
         schemaVersion: REPORT_SCHEMA_VERSION,
         tool: { name: "immutable-guard", version: "0.1.0" },
@@ -64,7 +64,7 @@ describe("reports", () => {
         it("lists mandatory violations before advisory ones", () => {
             const r = report([stack([violation({ level: "advisory", name: "a" }), violation({ name: "z" })])]);
             assert.deepEqual(r.stacks[0].violations.map((v) => v.level), ["mandatory", "advisory"]);
-            assert.deepEqual(r.summary, { stacks: 1, resources: 4, mandatory: 1, advisory: 1, errors: 0 });
+            assert.deepEqual(r.summary, { stacks: 1, resources: 4, mandatory: 1, advisory: 1, errors: 0, incomplete: 0 });
             assertValidReport(r);
         });
     });
@@ -141,6 +141,61 @@ describe("reports", () => {
             const [invocation] = log.runs[0].invocations;
             assert.equal(invocation.executionSuccessful, false);
             assert.match(invocation.toolExecutionNotifications[0].message.text, /examples\/shop could not be analyzed: does not compile/);
+        });
+    });
+
+    describe("a run that could not see everything", () => {
+        const repository: NotSeen = {
+            kind: "component",
+            type: "awsx:ecr:Repository",
+            name: "app-images",
+            urn: "urn:pulumi:dev::shop::awsx:ecr:Repository::app-images",
+            message: "app-images (awsx:ecr:Repository) is a component built inside the awsx provider plugin: its resources exist only when the plugin runs",
+            location: { file: "examples/shop/index.ts", line: 7 },
+        };
+        const parameter: NotSeen = { kind: "data-source", type: "aws:ssm/getParameter:getParameter", message: "the data source aws:ssm/getParameter:getParameter is not answered by the dry run" };
+        const incomplete = (options: { failIncomplete?: boolean } = {}) => report([stack([], { incomplete: [repository, parameter] })], options);
+
+        it("counts what was not seen and, only with --fail-incomplete, exits 2 for it", () => {
+            assert.equal(incomplete().summary.incomplete, 2);
+            assert.equal(incomplete().exitCode, 0);
+            assert.equal(incomplete({ failIncomplete: true }).exitCode, 2);
+            assert.equal(report([stack([])], { failIncomplete: true }).exitCode, 0);
+            assertValidReport(incomplete());
+        });
+
+        it("never reads as a clean pass in text: each thing is listed with its type token and the summary says the run is incomplete", () => {
+            const text = renderText(incomplete(), PLAIN);
+            assert.doesNotMatch(text, /^ {4}No policy violations\.$/m);
+            assert.match(text, /No policy violations in what the dry run could see; it could not see everything \(below\)\./);
+            assert.match(text, /^Not seen by the dry run:$/m);
+            assert.match(text, /^ {4}\[component\]  awsx:ecr:Repository  \(app-images, examples\/shop\/index\.ts:7\)$/m);
+            assert.match(text, /^ {4}\[data-source\]  aws:ssm\/getParameter:getParameter$/m);
+            assert.match(text, /The run is incomplete: 2 things not seen by the dry run \(listed above\) are checked only by `pulumi preview --policy-pack`\.$/m);
+            assert.match(renderText(incomplete({ failIncomplete: true }), PLAIN, { failIncomplete: true }), /--fail-incomplete: an incomplete run fails \(exit code 2\)\./);
+        });
+
+        it("is a warning notification of the run in SARIF, never a result, and stays valid SARIF 2.1.0", () => {
+            const log = JSON.parse(renderSarif(incomplete())) as {
+                runs: {
+                    tool: { driver: { notifications: { id: string }[] } };
+                    invocations: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string }; descriptor: { id: string }; locations?: { physicalLocation: { region: { startLine: number } } }[]; properties: Record<string, string> }[]; properties?: Record<string, unknown> }[];
+                    results: unknown[];
+                }[];
+            };
+            assertValidSarif(log);
+            const [run] = log.runs;
+            assert.deepEqual(run.results, []);
+            const [invocation] = run.invocations;
+            assert.equal(invocation.executionSuccessful, true);
+            assert.deepEqual(invocation.properties, { incomplete: true });
+            const [component, dataSource] = invocation.toolExecutionNotifications;
+            assert.equal(component.level, "warning");
+            assert.equal(component.descriptor.id, run.tool.driver.notifications[0].id);
+            assert.match(component.message.text, /^examples\/shop: not seen by the dry run: app-images \(awsx:ecr:Repository\)/);
+            assert.deepEqual(component.properties, { kind: "component", type: "awsx:ecr:Repository", name: "app-images", urn: repository.urn, project: "shop", stack: "dev" });
+            assert.equal(component.locations?.[0].physicalLocation.region.startLine, 7);
+            assert.equal(dataSource.properties.type, "aws:ssm/getParameter:getParameter");
         });
     });
 

@@ -1,4 +1,6 @@
 import { secret, type AnalyzedResource } from "../analyzer-client";
+import type { NotSeen } from "../output/report";
+import type { MockAnswers } from "./mocks";
 
 /** One resource registration as the program made it, recorded by the mocked resource monitor. */
 export interface CapturedResource {
@@ -6,6 +8,8 @@ export interface CapturedResource {
     name: string;
     urn: string;
     custom: boolean;
+    /** A component built inside a provider plugin: its children are not registered by the program. */
+    remote: boolean;
     /** URN of the parent; empty for the stack itself. */
     parent: string;
     /** Provider reference `<urn>::<id>`, empty when the default provider is meant. */
@@ -27,6 +31,10 @@ export interface CapturedResource {
 export interface HostRequest {
     programDir: string;
     main: string;
+    /** The file the program starts from, imported as an ES module when `esm` is set. */
+    entry: string;
+    /** The program's package.json says `"type": "module"`. */
+    esm: boolean;
     project: string;
     stack: string;
     organization: string;
@@ -37,11 +45,17 @@ export interface HostRequest {
     secretKeys: string[];
     /** Package directory of the pack, the fallback for `@pulumi/pulumi`, ts-node and TypeScript. */
     packDir: string;
+    /** The user's answers to data sources (`--mocks`). */
+    mocks?: MockAnswers;
 }
 
+/** What the program made that the dry run could not see; a location is added by the parent. */
+export type Unseen = Omit<NotSeen, "location">;
+
+/** `unseen` is kept when the program fails: what it could not answer often explains the failure. */
 export type HostResponse =
-    | { ok: true; resources: CapturedResource[]; notes: string[] }
-    | { ok: false; error: string; notes: string[] };
+    | { ok: true; resources: CapturedResource[]; unseen: Unseen[] }
+    | { ok: false; error: string; unseen: Unseen[] };
 
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 
@@ -94,6 +108,7 @@ export function analyzedStack(
                 name,
                 urn: `urn:pulumi:${target.stack}::${target.project}::${PROVIDER_TYPE_PREFIX}${pkg}::${name}`,
                 custom: true,
+                remote: false,
                 parent: "",
                 provider: "",
                 version,

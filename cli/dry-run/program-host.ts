@@ -4,9 +4,11 @@
  * runs in its own process so that a throw, a hang or a bad module cannot take the tool down.
  */
 import * as fs from "fs";
+import { register } from "module";
 import * as path from "path";
-import type { CapturedResource, HostRequest, HostResponse } from "./captured-stack";
-import { simulateDataSource } from "./data-sources";
+import { fileURLToPath, pathToFileURL } from "url";
+import type { CapturedResource, HostRequest, HostResponse, Unseen } from "./captured-stack";
+import { answerDataSource } from "./data-sources";
 
 // Wire signatures of the values the SDK serializes specially (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -45,6 +47,9 @@ function resolveFrom(request: HostRequest, id: string): string | undefined {
     }
 }
 
+/** The ES-module loader hooks: beside this file (both are compiled to bin/). */
+const ESM_HOOKS = path.join(__dirname, "esm-hooks.js");
+
 function registerTypeScript(request: HostRequest, pulumiDir: string): void {
     const vendored = path.join(pulumiDir, "vendor");
     const compiler = resolveFrom(request, "typescript") ?? path.join(vendored, "typescript@3.8.3", "typescript.js");
@@ -55,11 +60,19 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
     // As the language host does: the tsconfig's own compiler options override its defaults.
     const fromTsconfig = request.tsconfig ? ts.readConfigFile(request.tsconfig, ts.sys.readFile).config?.compilerOptions ?? {} : {};
     // Types are checked once for all programs by the parent (see type-check.ts), so each program only transpiles.
+    const options = { compiler, transpileOnly: true, project: request.tsconfig, skipProject: !request.tsconfig };
+    // The language host's ES-module mode needs ts-node's ESM hooks (ts-node 10), a compiler that knows
+    // nodenext and Node's `module.register` (18.19, 20.6).
+    if (request.esm && nodeNext && resolveFrom(request, "ts-node/esm") && typeof register === "function") {
+        register(pathToFileURL(ESM_HOOKS).href, {
+            data: { tsNode, options: { ...options, compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", sourceMap: true, ...fromTsconfig } } },
+        });
+        // ts-node's output carries inline source maps: errors then name the program's own lines.
+        process.setSourceMapsEnabled(true);
+        return;
+    }
     (require(tsNode) as { register(options: object): void }).register({
-        compiler,
-        transpileOnly: true,
-        project: request.tsconfig,
-        skipProject: !request.tsconfig,
+        ...options,
         compilerOptions: {
             target: "ES2020",
             module: nodeNext ? "nodenext" : "commonjs",
@@ -70,6 +83,110 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
     });
 }
 
+// `import()` written so that the CommonJS output of the compiler keeps it (it would turn it into `require`).
+const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
+
+/** Loads the program as the language host does: `import` for an ES module, else `require`. */
+async function loadProgram(request: HostRequest): Promise<unknown> {
+    if (!request.esm) {
+        // A directory is required as `dir/` so an adjacent `dir.json` is never picked.
+        const main = fs.statSync(request.main).isDirectory() && !request.main.endsWith(path.sep) ? request.main + path.sep : request.main;
+        return require(main) as unknown;
+    }
+    const exported = await importModule(pathToFileURL(fs.realpathSync(request.entry)).href);
+    // A default export stands for the program, as long as it is the only export.
+    if (Object.getOwnPropertyDescriptor(exported, "default") !== undefined) {
+        if (Object.keys(exported).length !== 1) {
+            throw new Error("expected the entry module to have either a default export or named exports, not both");
+        }
+        return exported.default;
+    }
+    return exported;
+}
+
+// Why a program failed is often far from where: a library's callback, a component's async
+// initialization. The call from the program that set such work going is kept (its stack, formatted
+// only if needed) and attached to an error raised there, so the error can name the program's line.
+// A capture costs some microseconds, and programs make about five a resource; the default
+// ten frames reach the program from a component's constructor or a library's helper.
+const ORIGIN = Symbol("immutable-guard:program-origin");
+
+interface CallSite {
+    stack?: string;
+}
+
+function callSite(): CallSite {
+    const site: CallSite = {};
+    Error.captureStackTrace(site, callSite);
+    return site;
+}
+
+function blame(error: unknown, site: CallSite): void {
+    if (error instanceof Error && !(ORIGIN in error)) {
+        Object.defineProperty(error, ORIGIN, { value: site, enumerable: false });
+    }
+}
+
+interface PatchableSdk {
+    Output: { prototype: { apply(func: (value: unknown) => unknown, runWithUnknowns?: boolean): unknown } };
+    ComponentResource: { prototype: { initializeAndRegisterOutputs?: (...args: unknown[]) => Promise<unknown> } };
+}
+
+/** Remembers where the program called `apply` and created each component, for errors raised later inside them. */
+function traceOrigins(sdk: PatchableSdk): void {
+    const apply = sdk.Output.prototype.apply;
+    sdk.Output.prototype.apply = function (this: unknown, func, runWithUnknowns) {
+        const site = callSite();
+        return apply.call(this, (value: unknown) => {
+            try {
+                const result = func(value);
+                return result instanceof Promise ? result.catch((e: unknown) => { blame(e, site); throw e; }) : result;
+            } catch (e) {
+                blame(e, site);
+                throw e;
+            }
+        }, runWithUnknowns);
+    };
+    const initialize = sdk.ComponentResource.prototype.initializeAndRegisterOutputs;
+    if (initialize) {
+        sdk.ComponentResource.prototype.initializeAndRegisterOutputs = function (this: unknown, ...args: unknown[]) {
+            const site = callSite();
+            return initialize.apply(this, args).catch((e: unknown) => {
+                blame(e, site);
+                throw e;
+            });
+        };
+    }
+}
+
+/** A stack line's location, with `file://` URLs (ES modules) read as paths. */
+function frameLocation(line: string): string {
+    const text = line.trim().replace(/^at (async )?/, "");
+    const inParens = /\((.*)\)$/.exec(text)?.[1] ?? text;
+    return inParens.startsWith("file://") ? inParens.replace(/^file:\/\/[^:]*/, (url) => fileURLToPath(url)) : inParens;
+}
+
+function frames(stack: string | undefined): { line: string; location: string }[] {
+    return (stack ?? "").split("\n").filter((l) => /^\s+at /.test(l)).map((line) => ({ line: line.trim().replace(/^at /, ""), location: frameLocation(line) }));
+}
+
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+function inProgram(location: string, programDir: string): boolean {
+    return location.startsWith(programDir + path.sep) && !location.includes(NODE_MODULES);
+}
+
+/** A frame of the program as the user reads it: paths relative to the program directory. */
+function programFrame(frame: { line: string }, programDir: string): string {
+    return frame.line.split(pathToFileURL(programDir).href + "/").join("").split(programDir + path.sep).join("");
+}
+
+/** A library's location from its package on: `@pulumi/kubernetes/yaml/yaml.js:83:40`. */
+function libraryLocation(location: string): string {
+    const at = location.lastIndexOf(NODE_MODULES);
+    return at < 0 ? location : location.slice(at + NODE_MODULES.length);
+}
+
 /** An error as the user needs it: what went wrong and where in their program, not the tool's stack. */
 export function describeProgramError(error: unknown, programDir: string): string {
     if (!(error instanceof Error)) {
@@ -78,20 +195,29 @@ export function describeProgramError(error: unknown, programDir: string): string
     if (error.name === "TSError" || error.name === "SyntaxError") {
         return error.message.trim();
     }
-    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND") {
         return `${error.message.split("\n")[0]}; install the program's dependencies (npm install) and try again`;
     }
-    const frame = (error.stack ?? "").split("\n").slice(1)
-        .map((line) => line.trim())
-        .find((line) => line.includes(programDir) && !line.includes(`${path.sep}node_modules${path.sep}`));
-    const where = frame ? ` (${frame.replace(/^at /, "").replace(programDir + path.sep, "")})` : "";
-    return `${error.name}: ${error.message}${where}`;
+    if (code === "ERR_UNKNOWN_FILE_EXTENSION") {
+        return `${error.message}; an ES-module TypeScript program needs ts-node 10 or later (npm install --save-dev ts-node typescript) and Node.js 18.19, 20.6 or later`;
+    }
+    const stack = frames(error.stack);
+    const own = stack.find((f) => inProgram(f.location, programDir));
+    const raisedIn = stack[0] && stack[0].location.includes(NODE_MODULES) ? `raised in ${libraryLocation(stack[0].location)}` : undefined;
+    // Raised where the program's own code is not on the stack: the call that set the work going.
+    const origin = own ?? frames((error as { [ORIGIN]?: CallSite })[ORIGIN]?.stack).find((f) => inProgram(f.location, programDir));
+    const where = own && !raisedIn
+        ? programFrame(own, programDir)
+        : [raisedIn, origin && `from ${path.relative(programDir, origin.location)}`].filter(Boolean).join(", ");
+    return `${error.name}: ${error.message}${where ? ` (${where})` : ""}`;
 }
 
 interface Request {
     getType(): string;
     getName(): string;
     getCustom(): boolean;
+    getRemote(): boolean;
     getParent(): string;
     getProvider(): string;
     getVersion(): string;
@@ -121,6 +247,7 @@ function capture(request: Request): CapturedResource {
         name: request.getName(),
         urn: "",
         custom: request.getCustom(),
+        remote: request.getRemote(),
         parent: request.getParent(),
         provider: request.getProvider(),
         version: request.getVersion(),
@@ -133,8 +260,29 @@ function capture(request: Request): CapturedResource {
     };
 }
 
+/** What the program could not show the dry run, kept outside `run` so that a failure still reports it. */
+const unseen: Unseen[] = [];
+const unseenKeys = new Set<string>();
+
+function notSeen(item: Unseen, key = `${item.kind}\u0000${item.type}\u0000${item.name ?? ""}`): void {
+    if (!unseenKeys.has(key)) {
+        unseenKeys.add(key);
+        unseen.push(item);
+    }
+}
+
+function remoteComponent(record: CapturedResource): Unseen {
+    const pkg = record.type.split(":")[0];
+    return {
+        kind: "component",
+        type: record.type,
+        name: record.name,
+        message: `${record.name} (${record.type}) is a component built inside the ${pkg} provider plugin: its resources exist only when ` +
+            "the plugin runs, so the dry run does not check them; `pulumi preview --policy-pack` does",
+    };
+}
+
 async function run(request: HostRequest): Promise<HostResponse> {
-    const notes = new Set<string>();
     process.chdir(request.programDir);
     // The SDK reads its settings from the environment the language host would set.
     process.env.PULUMI_CONFIG = JSON.stringify(request.config);
@@ -146,7 +294,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
 
     const pulumiEntry = resolveFrom(request, "@pulumi/pulumi");
     if (!pulumiEntry) {
-        return { ok: false, error: "cannot find @pulumi/pulumi from the program or the pack; install the program's dependencies (npm install)", notes: [] };
+        return { ok: false, error: "cannot find @pulumi/pulumi from the program or the pack; install the program's dependencies (npm install)", unseen };
     }
     const pulumiDir = path.dirname(pulumiEntry);
     if (request.typescript) {
@@ -155,15 +303,16 @@ async function run(request: HostRequest): Promise<HostResponse> {
     const pulumi = require(pulumiEntry) as typeof import("@pulumi/pulumi");
     const settings = require(path.join(pulumiDir, "runtime", "settings")) as { getMonitor(): Monitor; waitForRPCs(): Promise<void> };
     const stack = require(path.join(pulumiDir, "runtime", "stack")) as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> };
+    traceOrigins(pulumi as unknown as PatchableSdk);
 
     await pulumi.runtime.setMocks({
         newResource: (args) => ({ id: request.preview ? undefined : `${args.name}-id`, state: args.inputs }),
         call: (args) => {
-            const { result, simulated } = simulateDataSource(args.token, args.inputs as Record<string, unknown>, request.config);
-            if (!simulated) {
-                notes.add(`the data source ${args.token} is not simulated by the dry run; it returned no data`);
+            const answer = answerDataSource(args.token, args.inputs as Record<string, unknown>, { config: request.config, preview: request.preview, mocks: request.mocks });
+            if (!answer.answered) {
+                notSeen({ ...answer.unseen, type: args.token });
             }
-            return result;
+            return answer.result;
         },
     }, request.project, request.stack, request.preview, request.organization);
 
@@ -180,9 +329,16 @@ async function run(request: HostRequest): Promise<HostResponse> {
     monitor.registerResource = (req, callback) => {
         const record = capture(req);
         captured.push(record);
+        const component = record.remote ? remoteComponent(record) : undefined;
+        if (component) {
+            notSeen(component);
+        }
         registerResource(req, (error, response) => {
             if (response) {
                 record.urn = response.getUrn();
+                if (component) {
+                    component.urn = record.urn;
+                }
             }
             callback(error, response);
         });
@@ -196,26 +352,32 @@ async function run(request: HostRequest): Promise<HostResponse> {
         registerOutputs(req, callback);
     };
 
-    // As the language host does: a directory is required as `dir/` so an adjacent `dir.json` is never picked.
-    const main = fs.statSync(request.main).isDirectory() && !request.main.endsWith(path.sep) ? request.main + path.sep : request.main;
     await stack.runInPulumiStack(async () => {
-        const exported = require(main) as unknown;
+        const exported = await loadProgram(request);
         // A program may export a function, possibly async, that builds the stack (as the language host allows).
         return typeof exported === "function" ? await (exported as () => unknown)() : exported;
     });
     await settings.waitForRPCs();
-    return { ok: true, resources: captured.filter((r) => r.urn !== ""), notes: [...notes] };
+    return { ok: true, resources: captured.filter((r) => r.urn !== ""), unseen };
 }
 
+let replied = false;
+
+/** The first answer wins: a failure raised after the program returned must not be reported as a success, nor twice. */
 function reply(response: HostResponse): void {
-    process.send?.(response, () => process.exit(0));
+    if (!replied) {
+        replied = true;
+        process.send?.(response, () => process.exit(0));
+    }
 }
 
 if (require.main === module) {
     process.once("message", (request: HostRequest) => {
-        const fail = (error: unknown) => reply({ ok: false, error: describeProgramError(error, request.programDir), notes: [] });
+        const fail = (error: unknown) => reply({ ok: false, error: describeProgramError(error, request.programDir), unseen });
         process.on("uncaughtException", fail);
         process.on("unhandledRejection", fail);
-        run(request).then(reply, fail);
+        // A registration whose input rejected fails only as an unhandled rejection, reported once the
+        // current turn ends: the answer waits for it, as the language host fails such a program.
+        run(request).then((response) => setImmediate(() => reply(response)), fail);
     });
 }

@@ -17,6 +17,8 @@ export interface ProgramProject {
     /** The file that defines the program, where resources are looked for by name. */
     entry: string;
     typescript: boolean;
+    /** Its package.json says `"type": "module"`: it is imported as an ES module, as the language host does. */
+    esm: boolean;
     tsconfig?: string;
     /** Stack config in the form the Node.js SDK reads from `PULUMI_CONFIG`. */
     config: Record<string, string>;
@@ -135,18 +137,42 @@ function runtimeOf(doc: Record<string, unknown>): { name: unknown; options: Reco
     return { name: runtime, options: {} };
 }
 
-/** The file Node would load for `require(main)`, with ts-node's `.ts` extension registered. */
-function entryFile(main: string): string {
+/** Whether the package a program belongs to (the nearest package.json above it) is an ES module. */
+function isEsModule(main: string): boolean {
+    let dir = fs.existsSync(main) && fs.statSync(main).isDirectory() ? main : path.dirname(main);
+    for (;;) {
+        const manifest = path.join(dir, "package.json");
+        if (fs.existsSync(manifest)) {
+            try {
+                return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { type?: unknown }).type === "module";
+            } catch (e) {
+                throw new ProgramError(`${displayPath(manifest)} cannot be read: ${(e as Error).message}`);
+            }
+        }
+        const parent = path.dirname(dir);
+        if (parent === dir) {
+            return false;
+        }
+        dir = parent;
+    }
+}
+
+/**
+ * The file the program starts from: `main` itself, else the index the language host picks, for an
+ * ES module as `node` would (`index.js`, `index.mjs`, `index.ts`, `index.mts`), for CommonJS
+ * `index.ts` before `index.js`, the file where the resources are declared.
+ */
+function entryFile(main: string, esm: boolean): string {
     if (fs.existsSync(main) && fs.statSync(main).isFile()) {
         return main;
     }
-    for (const candidate of ["index.ts", "index.js"]) {
+    for (const candidate of esm ? ["index.js", "index.mjs", "index.ts", "index.mts"] : ["index.ts", "index.js"]) {
         const file = path.join(main, candidate);
         if (fs.existsSync(file)) {
             return file;
         }
     }
-    throw new ProgramError(`${displayPath(main)} has no index.ts or index.js to run`);
+    throw new ProgramError(`${displayPath(main)} has no ${esm ? "index.js, index.mjs, index.ts or index.mts" : "index.ts or index.js"} to run`);
 }
 
 export function loadProject(dir: string, requestedStack?: string): ProgramProject {
@@ -161,6 +187,7 @@ export function loadProject(dir: string, requestedStack?: string): ProgramProjec
     }
     const main = typeof doc.main === "string" ? path.resolve(dir, doc.main) : dir;
     const stack = chooseStack(dir, requestedStack);
+    const esm = isEsModule(main);
     const tsconfig = path.join(dir, "tsconfig.json");
     const policyConfig = path.join(dir, DEFAULT_POLICY_CONFIG);
     return {
@@ -170,8 +197,9 @@ export function loadProject(dir: string, requestedStack?: string): ProgramProjec
         description: typeof doc.description === "string" ? doc.description.trim() : undefined,
         stack,
         main,
-        entry: entryFile(main),
+        entry: entryFile(main, esm),
         typescript: runtime.options.typescript !== false,
+        esm,
         tsconfig: fs.existsSync(tsconfig) ? tsconfig : undefined,
         ...stackConfig(dir, project, doc, stack),
         policyConfigFile: fs.existsSync(policyConfig) ? policyConfig : undefined,

@@ -2,6 +2,7 @@ import { fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { HostRequest, HostResponse } from "./captured-stack";
+import type { MockAnswers } from "./mocks";
 import type { ProgramProject } from "./project";
 
 export interface ProgramRunOptions {
@@ -9,6 +10,7 @@ export interface ProgramRunOptions {
     organization: string;
     packDir: string;
     timeoutMs: number;
+    mocks?: MockAnswers;
 }
 
 export type ProgramRun = HostResponse & { ms: number };
@@ -32,6 +34,8 @@ export function runProgram(project: ProgramProject, options: ProgramRunOptions):
     const request: HostRequest = {
         programDir: project.dir,
         main: project.main,
+        entry: project.entry,
+        esm: project.esm,
         project: project.project,
         stack: project.stack,
         organization: options.organization,
@@ -41,6 +45,7 @@ export function runProgram(project: ProgramProject, options: ProgramRunOptions):
         config: project.config,
         secretKeys: project.secretKeys,
         packDir: options.packDir,
+        mocks: options.mocks,
     };
     return new Promise((resolve) => {
         let output = "";
@@ -59,21 +64,21 @@ export function runProgram(project: ProgramProject, options: ProgramRunOptions):
         };
         const timer = setTimeout(() => {
             child.kill("SIGKILL");
-            finish({ ok: false, error: `the program did not finish within ${options.timeoutMs / 1000} s`, notes: [] });
+            finish({ ok: false, error: `the program did not finish within ${options.timeoutMs / 1000} s`, unseen: [] });
         }, options.timeoutMs);
         // What the program prints is kept (its end only) to explain a failure.
         const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2 * OUTPUT_TAIL));
         child.stdout?.on("data", keep);
         child.stderr?.on("data", keep);
         child.on("message", (response: HostResponse) => finish(response));
-        child.on("error", (error) => finish({ ok: false, error: `the program could not be started: ${error.message}`, notes: [] }));
+        child.on("error", (error) => finish({ ok: false, error: `the program could not be started: ${error.message}`, unseen: [] }));
         child.on("exit", (code, signal) => {
             const printed = tail(output);
             finish({
                 ok: false,
                 error: `the program exited (${signal ?? `code ${code}`}) before it finished registering resources` +
                     (printed ? `; it printed:\n${printed}` : ""),
-                notes: [],
+                unseen: [],
             });
         });
         child.send(request);

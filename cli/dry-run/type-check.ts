@@ -13,6 +13,8 @@ export interface TypeCheckTarget {
     dir: string;
     entry: string;
     tsconfig?: string;
+    /** An ES module: the language host's defaults then target ES2022. */
+    esm: boolean;
 }
 
 interface WorkerRequest {
@@ -23,8 +25,9 @@ interface WorkerRequest {
 
 type WorkerResponse = { ok: true; errors: Record<string, string[]> } | { ok: false; error: string };
 
-// The defaults `pulumi` gives ts-node when TypeScript is 4.7 or newer; a tsconfig.json overrides them.
+// The defaults `pulumi` gives ts-node when TypeScript is 4.7 or newer (ES2022 for an ES module); a tsconfig.json overrides them.
 const PULUMI_DEFAULTS = { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: true };
+const PULUMI_ESM_DEFAULTS = { ...PULUMI_DEFAULTS, target: "ES2022" };
 // Codes ts-node ignores by default: option-only warnings that do not stop a program.
 const IGNORED_CODES = new Set([6059, 18002, 18003]);
 
@@ -34,7 +37,7 @@ function loadTypeScript(request: WorkerRequest): typeof TS {
 }
 
 function compilerOptions(ts: typeof TS, target: TypeCheckTarget): TS.CompilerOptions {
-    const defaults = ts.convertCompilerOptionsFromJson(PULUMI_DEFAULTS, target.dir).options;
+    const defaults = ts.convertCompilerOptionsFromJson(target.esm ? PULUMI_ESM_DEFAULTS : PULUMI_DEFAULTS, target.dir).options;
     if (!target.tsconfig) {
         return { ...defaults, noEmit: true };
     }
@@ -61,7 +64,7 @@ function checkTargets(request: WorkerRequest): Record<string, string[]> {
     const groups = new Map<string, TypeCheckTarget[]>();
     for (const target of request.targets) {
         errors[target.dir] = [];
-        const key = target.tsconfig ?? "";
+        const key = `${target.esm}\u0000${target.tsconfig ?? ""}`;
         groups.set(key, [...(groups.get(key) ?? []), target]);
     }
     for (const targets of groups.values()) {

@@ -22,6 +22,25 @@ export interface Violation {
     location?: { file: string; line: number };
 }
 
+/**
+ * Something the dry run could not see, so a clean result for the program is not the whole story:
+ * a component built inside a provider plugin, a Helm chart it did not render, a data source it
+ * did not answer. `pulumi preview --policy-pack` sees all of them.
+ */
+export interface NotSeen {
+    /** `component`: registered as remote (built by its provider plugin); `chart`: a Helm chart or kustomize directory; `data-source`: an invoke. */
+    kind: "component" | "chart" | "data-source";
+    /** The component's type token, or the data source's invoke token. */
+    type: string;
+    /** The component's logical name, or the chart. */
+    name?: string;
+    urn?: string;
+    /** What it means for the result. */
+    message: string;
+    /** Where the program declares it, when that can be found. */
+    location?: { file: string; line: number };
+}
+
 export interface StackReport {
     /** The program directory (dry run), relative to the working directory. */
     program?: string;
@@ -38,6 +57,8 @@ export interface StackReport {
     error?: string;
     /** Things the user should know that are not violations (e.g. a data source that was not simulated). */
     notes: string[];
+    /** What the dry run could not see (dry run only); any entry makes the run incomplete. */
+    incomplete?: NotSeen[];
     violations: Violation[];
 }
 
@@ -61,7 +82,8 @@ export interface Report {
     mode?: "preview" | "up";
     policies: PolicyMetadata[];
     stacks: StackReport[];
-    summary: { stacks: number; resources: number; mandatory: number; advisory: number; errors: number };
+    /** `incomplete`: entries of `stacks[].incomplete`, things the dry run could not see. */
+    summary: { stacks: number; resources: number; mandatory: number; advisory: number; errors: number; incomplete: number };
     exitCode: 0 | 1 | 2;
 }
 
@@ -89,10 +111,13 @@ function compareViolations(a: Violation, b: Violation): number {
         a.message.localeCompare(b.message);
 }
 
-/** Fills in the summary and exit code: 2 if any stack failed to load, else 1 on a mandatory violation. */
+/**
+ * Fills in the summary and exit code: 2 if any stack failed to load (or, with `failIncomplete`,
+ * if the dry run could not see everything), else 1 on a mandatory violation.
+ */
 export function finishReport(
     report: Omit<Report, "summary" | "exitCode">,
-    options: { softFail?: boolean } = {},
+    options: { softFail?: boolean; failIncomplete?: boolean } = {},
 ): Report {
     const all = report.stacks.flatMap((s) => s.violations);
     const summary = {
@@ -101,8 +126,9 @@ export function finishReport(
         mandatory: all.filter((v) => v.level === "mandatory").length,
         advisory: all.filter((v) => v.level === "advisory").length,
         errors: report.stacks.filter((s) => s.error !== undefined).length,
+        incomplete: report.stacks.reduce((n, s) => n + (s.incomplete?.length ?? 0), 0),
     };
-    const exitCode = summary.errors > 0 ? 2 : summary.mandatory > 0 && !options.softFail ? 1 : 0;
+    const exitCode = summary.errors > 0 || (options.failIncomplete && summary.incomplete > 0) ? 2 : summary.mandatory > 0 && !options.softFail ? 1 : 0;
     return { ...report, stacks: report.stacks.map(inFieldOrder), summary, exitCode };
 }
 
@@ -118,6 +144,7 @@ function inFieldOrder(stack: StackReport): StackReport {
         config: stack.config,
         error: stack.error,
         notes: stack.notes,
+        incomplete: stack.incomplete,
         violations: [...stack.violations].sort(compareViolations),
     };
     for (const key of Object.keys(ordered) as (keyof StackReport)[]) {

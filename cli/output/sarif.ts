@@ -12,6 +12,19 @@ import type { PolicyMetadata, Report, StackReport, Violation } from "./report";
 const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const SRCROOT = "%SRCROOT%";
 
+/** The notification of a dry run that could not see everything: a component built by a provider plugin, a chart, a data source. */
+const NOT_SEEN = {
+    id: "incomplete-dry-run",
+    name: "IncompleteDryRun",
+    shortDescription: { text: "Part of the stack was not seen by the dry run" },
+    fullDescription: {
+        text: "The dry run runs the program with mocks: the resources of a component built inside a provider plugin (registered as remote), " +
+            "of a Helm chart or kustomize directory it does not render, and what the program builds from a data source it does not answer " +
+            "are not checked by it. `pulumi preview --policy-pack` checks them.",
+    },
+    defaultConfiguration: { level: "warning" },
+};
+
 // GitHub ranks alerts by a CVSS-like score when a rule is tagged "security".
 const SECURITY_SEVERITY: Record<string, string> = { low: "3.0", medium: "5.5", high: "8.0", critical: "9.5" };
 
@@ -91,10 +104,21 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
             },
         };
     }));
-    const notifications = report.stacks.filter((s) => s.error !== undefined).map((s) => ({
+    const failures = report.stacks.filter((s) => s.error !== undefined).map((s) => ({
         level: "error",
         message: { text: `${s.program ?? `${s.project}/${s.stack}`} could not be analyzed: ${s.error}` },
         ...(s.entry ? { locations: [{ physicalLocation: physicalLocation(s.entry, 1) }] } : {}),
+    }));
+    // What the dry run could not see is a warning of the run itself, never a result: nothing was found wrong with it.
+    const unseen = report.stacks.flatMap((s) => (s.incomplete ?? []).map((item) => {
+        const at = item.location ?? (s.entry ? { file: s.entry, line: 1 } : undefined);
+        return {
+            level: "warning",
+            message: { text: `${s.program ?? `${s.project}/${s.stack}`}: not seen by the dry run: ${item.message}` },
+            descriptor: { id: NOT_SEEN.id, index: 0 },
+            ...(at ? { locations: [{ physicalLocation: physicalLocation(at.file, at.line) }] } : {}),
+            properties: { kind: item.kind, type: item.type, ...(item.name ? { name: item.name } : {}), ...(item.urn ? { urn: item.urn } : {}), project: s.project, stack: s.stack },
+        };
     }));
     const sarif = {
         $schema: SARIF_SCHEMA,
@@ -106,9 +130,14 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
                     version: report.tool.version,
                     semanticVersion: report.tool.version,
                     rules,
+                    notifications: [NOT_SEEN],
                 },
             },
-            invocations: [{ executionSuccessful: notifications.length === 0, toolExecutionNotifications: notifications }],
+            invocations: [{
+                executionSuccessful: failures.length === 0,
+                toolExecutionNotifications: [...failures, ...unseen],
+                ...(unseen.length > 0 ? { properties: { incomplete: true } } : {}),
+            }],
             originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(process.cwd() + "/").href } },
             columnKind: "utf16CodeUnits",
             results,

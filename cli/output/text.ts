@@ -1,4 +1,4 @@
-import type { Report, StackReport, Violation } from "./report";
+import type { NotSeen, Report, StackReport, Violation } from "./report";
 
 /** ANSI styles, or none: colour is for terminals only. */
 export interface Style {
@@ -47,6 +47,13 @@ function violationLines(v: Violation, pack: Report["policyPack"], style: Style):
     return [INDENT + header, indent(v.message)];
 }
 
+/** One thing the dry run could not see, laid out like a violation: what, which, where, then what it means. */
+function notSeenLines(item: NotSeen, style: Style): string[] {
+    const facts = [item.name, item.location && `${item.location.file}:${item.location.line}`].filter(Boolean);
+    const header = `${style.level("advisory", `[${item.kind}]`)}  ${style.bold(item.type)}${facts.length > 0 ? `  (${facts.join(", ")})` : ""}`;
+    return [INDENT + header, indent(item.message)];
+}
+
 function stackLines(stack: StackReport, report: Report, style: Style): string[] {
     const lines = [style.bold(heading(stack))];
     if (stack.description) {
@@ -55,11 +62,17 @@ function stackLines(stack: StackReport, report: Report, style: Style): string[] 
     if (stack.error !== undefined) {
         lines.push(indent(`${style.level("mandatory", "error:")} could not be analyzed: ${stack.error}`));
     } else if (stack.violations.length === 0) {
-        lines.push(indent("No policy violations."));
+        lines.push(indent(stack.incomplete?.length ? "No policy violations in what the dry run could see; it could not see everything (below)." : "No policy violations."));
     } else {
         lines.push(style.bold("Policy Violations:"));
         for (const v of stack.violations) {
             lines.push(...violationLines(v, report.policyPack, style));
+        }
+    }
+    if (stack.incomplete && stack.incomplete.length > 0) {
+        lines.push(style.bold("Not seen by the dry run:"));
+        for (const item of stack.incomplete) {
+            lines.push(...notSeenLines(item, style));
         }
     }
     for (const note of stack.notes) {
@@ -74,14 +87,22 @@ function summaryLine(report: Report): string {
         ? `${plural(summary.stacks, "program")}, ${plural(summary.resources, "resource")} analyzed`
         : plural(summary.stacks, "stack");
     const errors = summary.errors > 0 ? `; ${summary.errors} could not be analyzed` : "";
-    return `${scope}: ${plural(summary.mandatory, "mandatory violation")}, ${plural(summary.advisory, "advisory violation")}${errors}.`;
+    // A clean count must never read as a clean pass when part of the stack was not seen.
+    const incomplete = summary.incomplete > 0
+        ? ` The run is incomplete: ${plural(summary.incomplete, "thing")} not seen by the dry run (listed above) ` +
+            `${summary.incomplete === 1 ? "is" : "are"} checked only by \`pulumi preview --policy-pack\`.`
+        : "";
+    return `${scope}: ${plural(summary.mandatory, "mandatory violation")}, ${plural(summary.advisory, "advisory violation")}${errors}.${incomplete}`;
 }
 
-export function renderText(report: Report, style: Style, options: { softFail?: boolean } = {}): string {
+export function renderText(report: Report, style: Style, options: { softFail?: boolean; failIncomplete?: boolean } = {}): string {
     const blocks = report.stacks.map((s) => stackLines(s, report, style).join("\n"));
     let summary = style.bold(summaryLine(report));
     if (options.softFail && report.summary.mandatory > 0) {
         summary += "\n" + style.dim("--soft-fail: mandatory violations are reported but do not fail this run.");
+    }
+    if (options.failIncomplete && report.summary.incomplete > 0) {
+        summary += "\n" + style.dim("--fail-incomplete: an incomplete run fails (exit code 2).");
     }
     return [...blocks, summary].join("\n\n") + "\n";
 }

@@ -12,7 +12,7 @@ export function parseFormat(format: string | undefined): Format {
     throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
 }
 
-function renderReport(report: Report, format: Format, options: { softFail?: boolean; fallbackFile?: string; stream?: NodeJS.WriteStream } = {}): string {
+function renderReport(report: Report, format: Format, options: { softFail?: boolean; failIncomplete?: boolean; fallbackFile?: string; stream?: NodeJS.WriteStream } = {}): string {
     switch (format) {
         case "json":
             return JSON.stringify(report, null, 2) + "\n";
@@ -23,6 +23,6 @@ function renderReport(report: Report, format: Format, options: { softFail?: bool
     }
 }
 
-export function writeReport(report: Report, format: Format, options: { softFail?: boolean; fallbackFile?: string } = {}): void {
+export function writeReport(report: Report, format: Format, options: { softFail?: boolean; failIncomplete?: boolean; fallbackFile?: string } = {}): void {
     process.stdout.write(renderReport(report, format, { ...options, stream: process.stdout }));
 }

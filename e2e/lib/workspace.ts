@@ -55,6 +55,8 @@ export class Workspace {
             PULUMI_SKIP_CONFIRMATIONS: "true",
             PULUMI_ACCESS_TOKEN: "",
             NO_COLOR: "1",
+            // Makes --event-log available, as the Automation API does: the engine's own events, policy findings included.
+            PULUMI_DEBUG_COMMANDS: "true",
         };
         delete this.env.IMMUTABLE_GUARD_REPORT;
     }
@@ -84,10 +86,9 @@ export class Program {
     ) {}
 
     async init(): Promise<void> {
-        // `stack init` names its stack as an argument and refuses `--stack` beside it.
         const result = await this.workspace.run(["stack", "init", this.stack, "--non-interactive"], this.dir);
         if (result.code !== 0) {
-            throw new Error(`pulumi stack init ${this.stack} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+            throw new Error(`pulumi stack init exited ${result.code}\n${result.stdout}\n${result.stderr}`);
         }
     }
 

@@ -2,12 +2,14 @@ import * as path from "path";
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { FLAG_RULES_POLICY, setPackFlagRules } from "./flagging";
-import { setConfiguredLevels } from "./policy";
+import { setConfiguredLevels, setPackFindings } from "./policy";
+import { checkLockedSettings, type CheckedPolicy } from "./settings-check";
 
 type PackConfig = Record<string, Record<string, unknown>>;
 
 interface ConfiguredPolicy extends Policy {
     configSchema?: { properties: Record<string, PolicyConfigJSONSchema>; required?: string[] };
+    rule?: CheckedPolicy["rule"];
 }
 
 const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
@@ -77,7 +79,8 @@ type Handler = (call: ConfigureCall, callback: Callback) => unknown;
  * `@pulumi/policy` accepts any config at Configure and leaves checking to the CLI, so a config
  * pushed from elsewhere (a policy group, another CLI version, a test) could reach the rules
  * unchecked. This wraps the pack's Configure handler so a bad config is refused there, naming
- * the key, and records each policy's configured enforcement level for reports.
+ * the key, records each policy's configured enforcement level for reports, and compares the whole
+ * config with the settings the lock records (no policy sees another's config).
  */
 export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPolicy[]): void {
     const policyDir = path.dirname(require.resolve("@pulumi/policy"));
@@ -114,6 +117,7 @@ export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPoli
                 }
                 setConfiguredLevels(levels);
                 setPackFlagRules(config[FLAG_RULES_POLICY]);
+                setPackFindings(checkLockedSettings(policies, config, levels));
                 return configure(call, callback);
             };
             implementation = { ...implementation, configure: validatingConfigure as unknown as typeof implementation.configure };

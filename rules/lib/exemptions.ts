@@ -57,23 +57,32 @@ function isValidDate(text: string): boolean {
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
+/** Why an exemption does not apply today, or undefined when it does. */
+export function whyNotInForce(exemption: Exemption): string | undefined {
+    if (!exemption.reason || exemption.reason.trim() === "") {
+        return "it has no reason";
+    }
+    if (!isValidDate(exemption.expires)) {
+        return `its expiry "${exemption.expires}" is not a date (YYYY-MM-DD)`;
+    }
+    if (exemption.expires < clock().toISOString().slice(0, 10)) {
+        return `it expired on ${exemption.expires}`;
+    }
+    return undefined;
+}
+
 /** Decides whether any exemption in the list covers the URN, preferring one that applies. */
 export function findExemption(exemptions: readonly Exemption[], urn: string): ExemptionVerdict {
     let ignored: ExemptionVerdict = { kind: "none" };
-    const today = clock().toISOString().slice(0, 10);
     for (const exemption of exemptions) {
         if (!urnMatcher(exemption.urn)(urn)) {
             continue;
         }
-        if (!exemption.reason || exemption.reason.trim() === "") {
-            ignored = { kind: "ignored", exemption, why: "it has no reason" };
-        } else if (!isValidDate(exemption.expires)) {
-            ignored = { kind: "ignored", exemption, why: `its expiry "${exemption.expires}" is not a date (YYYY-MM-DD)` };
-        } else if (exemption.expires < today) {
-            ignored = { kind: "ignored", exemption, why: `it expired on ${exemption.expires}` };
-        } else {
+        const why = whyNotInForce(exemption);
+        if (why === undefined) {
             return { kind: "applies", exemption };
         }
+        ignored = { kind: "ignored", exemption, why };
     }
     return ignored;
 }

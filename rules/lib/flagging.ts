@@ -1,5 +1,6 @@
 import picomatch = require("picomatch");
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { exactGuard, globCovers, requiredListGuard, type Guard } from "./locked-settings";
 import { ConfigError, type Props } from "./policy";
 import { isUnknown } from "./unknowns";
 
@@ -27,6 +28,14 @@ export const flagRulesSchema: Record<string, PolicyConfigJSONSchema> = {
     tagValue: { type: "string", description: "Value of that tag or label that flags a resource (default `\"true\"`)." },
     types: { type: "array", items: { type: "string", minLength: 1 }, description: "Type tokens that are always flagged, e.g. `aws:rds/instance:Instance`." },
     urns: { type: "array", items: { type: "string", minLength: 1 }, description: "URN globs that are always flagged; `*` matches any characters." },
+};
+
+/** The flag rules the lock holds: another tag, or a type or URN glob dropped, unflags what the lock's rules flagged. */
+export const flagRuleGuards: Record<string, Guard> = {
+    tagKey: exactGuard("tagKey", DEFAULT_FLAG_RULES.tagKey, (key) => `resources tagged or labelled "${key}" are no longer flagged`),
+    tagValue: exactGuard("tagValue", DEFAULT_FLAG_RULES.tagValue, (value) => `resources whose flag tag or label is "${value}" are no longer flagged`),
+    types: requiredListGuard("types", "flags the type"),
+    urns: requiredListGuard("urns", "flags the URNs matching", { covers: (general, specific) => globCovers(general, specific) }),
 };
 
 export function readFlagRules(raw: Props): FlagRules {

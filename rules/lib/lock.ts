@@ -1,7 +1,9 @@
 import * as fs from "fs";
+import * as path from "path";
 import { canonicalJson, FINGERPRINT_ALGORITHM, Fingerprinter, isFingerprint, isSalt } from "./fingerprint";
 import { FLAG_RULES_POLICY } from "./flagging";
 import { isJsonObject } from "./json-property";
+import { readLockedSettings, type LockedSettings } from "./locked-settings";
 import { ConfigError, type Props } from "./policy";
 import { appendIndex, appendKey, type Segment } from "./property-path";
 import { autonamedPaths, isBookkeeping } from "./provider-bookkeeping";
@@ -14,6 +16,9 @@ import { isUnknown } from "./unknowns";
  */
 
 export const LOCK_VERSION = 1;
+
+/** How a lock is made or remade, as every message that asks for it says. */
+export const LOCK_COMMAND = "pulumi stack export --show-secrets | immutable-guard lock - --config <policy-config.json> --out <policy-config.json>";
 
 /** Whether the export the lock came from showed its secrets. */
 export type SecretsMode = "shown" | "encrypted" | "none";
@@ -40,6 +45,11 @@ export interface Lock {
     stack: string;
     project: string;
     secrets: SecretsMode;
+    /**
+     * The settings of every policy the lock was made under; a config in force that is weaker is reported.
+     * Absent in locks made before the pack recorded them.
+     */
+    settings?: LockedSettings;
     resources: Record<string, LockEntry>;
 }
 
@@ -345,6 +355,9 @@ export function readLock(raw: unknown, where = "lock"): ParsedLock {
     if (!["shown", "encrypted", "none"].includes(raw.secrets as string)) {
         fail(`${where}.secrets`, 'must be "shown", "encrypted" or "none"');
     }
+    if (raw.settings !== undefined) {
+        readLockedSettings(raw.settings, `${where}.settings`);
+    }
     if (!isJsonObject(raw.resources)) {
         fail(`${where}.resources`, "must be an object of entries by URN");
     }
@@ -404,4 +417,19 @@ export function readLockFile(file: string): ParsedLock {
     const parsed = readLock(raw, `${where} ${JSON.stringify(file)}: lock`);
     lockFiles.set(file, { stamp, parsed });
     return parsed;
+}
+
+/** The lock a policy config names: its inline `lock`, else its `lockFile` (relative to the pack's directory). */
+export function lockOfConfig(raw: Props): ParsedLock | undefined {
+    if (raw.lock !== undefined) {
+        return readLock(raw.lock);
+    }
+    if (raw.lockFile !== undefined) {
+        if (typeof raw.lockFile !== "string" || raw.lockFile === "") {
+            throw new ConfigError("lockFile must be a path");
+        }
+        // The Pulumi CLI starts a policy pack in the pack's directory.
+        return readLockFile(path.resolve(process.cwd(), raw.lockFile));
+    }
+    return undefined;
 }

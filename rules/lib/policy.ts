@@ -11,6 +11,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { exemptionsSchema, findExemption, parseExemptions, type Exemption } from "./exemptions";
+import type { Guard } from "./locked-settings";
 import { packVersion } from "./pack-package";
 import { plain } from "./unknowns";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
@@ -63,6 +64,10 @@ interface PolicyMeta<C> {
     config: Record<string, PolicyConfigJSONSchema>;
     /** Turns raw config (defaults not yet applied) into what the check uses; throws ConfigError on bad values. */
     readConfig: (raw: Props) => C;
+    /** Settings the lock records and holds: a config in force that is weaker than the lock's is reported. */
+    guards?: Readonly<Record<string, Guard>>;
+    /** The config the guarded settings are read from, when the policy also reads another policy's. */
+    settingsConfig?: (own: Props, pack: Readonly<Record<string, Props>>) => Props;
 }
 
 export interface ResourceRule<C> extends PolicyMeta<C> {
@@ -102,6 +107,48 @@ function effectiveLevel(meta: PolicyMeta<unknown>, finding: Finding): "advisory"
     }
     const level = configuredLevels.get(meta.name) ?? meta.enforcementLevel ?? "mandatory";
     return level === "advisory" ? "advisory" : "mandatory";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings about the pack's config as a whole (settings weaker than the lock's), decided at Configure.
+
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
+export interface PackFindings {
+    /**
+     * The one policy that reports them, chosen among those that run (see settings-check.ts): the engine
+     * skips a disabled policy, so no fixed policy could report that it, or another, was disabled.
+     */
+    reporter?: string;
+    /** `urn:pulumi:<stack>::<project>::` of the stack they are about; absent, any stack. */
+    urnPrefix?: string;
+    findings: Finding[];
+}
+
+let packFindings: PackFindings = { findings: [] };
+
+export function setPackFindings(findings: PackFindings): void {
+    packFindings = findings;
+}
+
+/**
+ * The pack's findings as the reporter's diagnostics on the stack resource. They are mandatory whatever
+ * the reporter's own level, and no exemption waives them: an exemption is itself one of the settings held.
+ */
+function packDiagnostics(meta: PolicyMeta<unknown>, stack: { urn: string; name: string; type: string }): Diagnostic[] {
+    const { reporter, urnPrefix, findings } = packFindings;
+    if (reporter !== meta.name || (urnPrefix !== undefined && !stack.urn.startsWith(urnPrefix))) {
+        return [];
+    }
+    return findings.map((f) => ({
+        policyName: meta.name,
+        enforcementLevel: f.advisory ? "advisory" : "mandatory",
+        urn: stack.urn,
+        name: stack.name,
+        type: stack.type,
+        path: f.path,
+        message: formatMessage(stack, f),
+    }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,6 +374,11 @@ export function defineResourcePolicy<C>(rule: ResourceRule<C>): ResourceValidati
         ...policyFields(rule),
         rule,
         validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+            if (args.type === STACK_TYPE) {
+                for (const diagnostic of packDiagnostics(rule, args)) {
+                    emit(report, diagnostic, false);
+                }
+            }
             if (!rule.appliesTo(args.type)) {
                 return;
             }
@@ -368,7 +420,7 @@ function stackEvaluator<C>(rule: StackRule<C>): (resources: readonly ResourceVie
     const readConfig = memoizeConfig(rule.readConfig);
     return (resources, raw) => {
         const { config, problems, exemptions } = readConfig(raw);
-        const stackResource = { urn: "", name: "stack", type: "pulumi:pulumi:Stack" };
+        const stackResource = { urn: "", name: "stack", type: STACK_TYPE };
         if (config === undefined || problems.length > 0) {
             return judge(rule, stackResource, [configFailure(rule, problems)], []);
         }
@@ -396,6 +448,10 @@ export function defineStackPolicy<C>(rule: StackRule<C>): StackValidationPolicy 
         ...policyFields(rule),
         rule,
         validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+            const root = args.resources.find((r) => r.type === STACK_TYPE) ?? args.resources[0];
+            for (const diagnostic of root ? packDiagnostics(rule, root) : []) {
+                emit(report, diagnostic, true);
+            }
             for (const diagnostic of evaluate(stackViews(args.resources), args.getConfig<Props>())) {
                 emit(report, diagnostic, true);
             }

@@ -1,4 +1,5 @@
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { allowedListGuard, minimumGuard, type Guard } from "./locked-settings";
 import { ConfigError, type Props } from "./policy";
 
 /**
@@ -16,6 +17,7 @@ export interface RetentionConfig {
 }
 
 export const DAYS_PER_YEAR = 365;
+const DEFAULT_MIN_RETENTION_DAYS = 1;
 
 export const retentionConfigSchema: Record<string, PolicyConfigJSONSchema> = {
     allowedModes: {
@@ -32,12 +34,18 @@ export const retentionConfigSchema: Record<string, PolicyConfigJSONSchema> = {
     },
 };
 
+/** A mode allowed that the lock did not allow, or a shorter minimum, lets shorter or liftable retentions through. */
+export const retentionGuards: Record<string, Guard> = {
+    allowedModes: allowedListGuard("allowedModes", "allows the mode", { fallback: RETENTION_MODES }),
+    minRetentionDays: minimumGuard("minRetentionDays", DEFAULT_MIN_RETENTION_DAYS, "minimum retention"),
+};
+
 export function readRetentionConfig(raw: Props): RetentionConfig {
     const modes = raw.allowedModes ?? [...RETENTION_MODES];
     if (!Array.isArray(modes) || modes.length === 0 || modes.some((m) => !(RETENTION_MODES as readonly unknown[]).includes(m))) {
         throw new ConfigError(`allowedModes must be a non-empty list of ${RETENTION_MODES.join(" and ")}`);
     }
-    const minimum = raw.minRetentionDays ?? 1;
+    const minimum = raw.minRetentionDays ?? DEFAULT_MIN_RETENTION_DAYS;
     if (typeof minimum !== "number" || !Number.isInteger(minimum) || minimum < 1) {
         throw new ConfigError("minRetentionDays must be a whole number of days, at least 1");
     }

@@ -145,6 +145,20 @@ describe("what a program registers, as the analyzers receive it", function () {
         // Inputs written in the program, and data sources the dry run answers, are known.
         assert.equal(bucket.properties.bucket, "acme-audit-logs-123456789012");
     });
+    it("answers the default VPC, its subnets, zones and an image with ids of AWS's shape, as the program uses them", async () => {
+        const project = loadProject(path.join(PACK_DIR, "test", "fixtures", "dry-run", "default-vpc"));
+        const run = await runProgram(project, { preview: true, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+        assert.ok(run.ok, run.ok ? "" : run.error);
+        const byType = new Map(run.resources.map((r) => [r.type, r.properties]));
+        const subnets = byType.get("aws:lb/loadBalancer:LoadBalancer")?.subnets as string[];
+        assert.equal(subnets.length, 2, "awsx classic keeps the first two");
+        assert.ok(subnets.every((id) => /^subnet-[0-9a-f]{17}$/.test(id)));
+        assert.match(String(byType.get("aws:ec2/securityGroup:SecurityGroup")?.vpcId), /^vpc-[0-9a-f]{17}$/);
+        const bastion = byType.get("aws:ec2/instance:Instance")!;
+        assert.match(String(bastion.ami), /^ami-[0-9a-f]{17}$/);
+        assert.equal(bastion.availabilityZone, "eu-west-1a");
+        assert.equal(bastion.subnetId, subnets[0]);
+    });
 });
 
 describe("immutable-guard dry-run on programs that fail, and on config", function () {
@@ -194,6 +208,112 @@ describe("immutable-guard dry-run on programs that fail, and on config", functio
         assert.deepEqual(log.runs[0].results.map((r) => r.level), ["error"]);
         assert.equal(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, "test/fixtures/dry-run/configured/index.ts");
         assert.equal(log.runs[0].results[0].locations[0].physicalLocation.region.startLine, 3);
+    });
+
+    describe("programs people already have", () => {
+        const program = (name: string) => stacks.get(name)!;
+
+        it("runs an ES-module TypeScript program (top-level await, `.js` imports) as the language host does", () => {
+            assert.equal(program("esm-ts").error, undefined);
+            assert.deepEqual(program("esm-ts").violations.map((v) => `${v.level} ${v.policy} ${v.name}`), ["mandatory ecr-image-tags-immutable orders-images"]);
+        });
+
+        it("runs an ES-module JavaScript program whose default export builds the stack", () => {
+            assert.equal(program("esm-js").error, undefined);
+            assert.deepEqual(program("esm-js").violations.map((v) => `${v.policy} ${v.name}`), ["container-image-digest-required web"]);
+        });
+
+        it("lists every component built by a provider plugin with its type token, where it is declared and what that means", () => {
+            const remote = program("remote-component");
+            assert.deepEqual(remote.violations, []);
+            assert.deepEqual(remote.incomplete?.map((i) => [i.kind, i.type, i.name, i.location?.line]), [
+                ["component", "awsx:ecr:Repository", "app-images", 12],
+                ["component", "eks:index:Cluster", "main", 13],
+            ]);
+            assert.equal(remote.incomplete?.[0].urn, "urn:pulumi:dev::remote-component::awsx:ecr:Repository::app-images");
+            assert.match(remote.incomplete?.[0].message ?? "", /built inside the awsx provider plugin.*`pulumi preview --policy-pack` does/);
+        });
+
+        it("answers awsx classic's default-VPC lookup so the program runs, and sees nothing missing", () => {
+            assert.equal(program("default-vpc").error, undefined);
+            assert.deepEqual(program("default-vpc").incomplete, []);
+        });
+
+        it("renders yaml.ConfigFile, and reports a Helm v3 chart it cannot render without failing the program", () => {
+            const helm = program("helm-v3");
+            assert.equal(helm.error, undefined);
+            assert.deepEqual(helm.violations.map((v) => `${v.policy} ${v.name}`), ["kubernetes-config-immutable limits"]);
+            assert.deepEqual(helm.incomplete?.map((i) => [i.kind, i.type, i.name]), [["chart", "kubernetes:helm:template", "ingress-nginx"]]);
+        });
+
+        it("keeps the unanswered data source of a program that then throws, and names the program's line", () => {
+            const mocked = program("mocked");
+            assert.match(mocked.error ?? "", /^TypeError: .*Cannot read properties of undefined \(reading 'trim'\) \(index\.ts:12:\d+\)$/);
+            assert.deepEqual(mocked.incomplete?.map((i) => [i.kind, i.type]), [["data-source", "aws:ssm/getParameter:getParameter"]]);
+        });
+
+        it("says in the summary line that the run was incomplete, and in SARIF as warnings of the run", () => {
+            const report = JSON.parse(run.stdout) as Report;
+            const notSeen = report.stacks.reduce((n, s) => n + (s.incomplete?.length ?? 0), 0);
+            assert.equal(report.summary.incomplete, notSeen);
+            assert.match(renderText(report, PLAIN), new RegExp(`The run is incomplete: ${notSeen} things not seen by the dry run \\(listed above\\)`));
+            const log = JSON.parse(renderSarif(report)) as { runs: { invocations: { toolExecutionNotifications: { level: string; descriptor?: { id: string } }[] }[] }[] };
+            assertValidSarif(log);
+            const warnings = log.runs[0].invocations[0].toolExecutionNotifications.filter((n) => n.descriptor?.id === "incomplete-dry-run");
+            assert.equal(warnings.length, notSeen);
+            assert.ok(warnings.every((n) => n.level === "warning"));
+        });
+
+        it("answers a data source from a --mocks file, and what the program built from it is checked", () => {
+            const mocked = cli(["dry-run", "--mocks", "test/fixtures/dry-run/mocked/mocks.json", "--format", "json", "--transpile-only", "test/fixtures/dry-run/mocked"]);
+            assert.equal(mocked.status, 1, mocked.stderr);
+            const [stack] = (JSON.parse(mocked.stdout) as Report).stacks;
+            assert.deepEqual(stack.incomplete, []);
+            assert.deepEqual(stack.violations.map((v) => `${v.policy} ${v.name}`), ["container-image-digest-required api"]);
+            assert.match(stack.violations[0].message, /"ghcr\.io\/acme\/api:1\.4\.2"/);
+        });
+
+        it("exits 0 for an incomplete run without findings, and 2 with --fail-incomplete", () => {
+            const lenient = cli(["dry-run", "--transpile-only", "test/fixtures/dry-run/remote-component"]);
+            assert.equal(lenient.status, 0, lenient.stderr);
+            const strict = cli(["dry-run", "--fail-incomplete", "--transpile-only", "test/fixtures/dry-run/remote-component"]);
+            assert.equal(strict.status, 2, strict.stderr);
+            assert.match(strict.stdout, /^1 program, \d+ resources analyzed: 0 mandatory violations, 0 advisory violations\. The run is incomplete: 2 things not seen/m);
+            assert.match(strict.stdout, /--fail-incomplete: an incomplete run fails \(exit code 2\)\./);
+        });
+
+        it("names the library and the program line behind an error raised in a component's initialization, as awsx classic's default VPC failed", async () => {
+            // A library in the program's node_modules that slices what an unanswered data source returned.
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ig-library-error-"));
+            fs.mkdirSync(path.join(dir, "node_modules", "classic-vpc"), { recursive: true });
+            fs.symlinkSync(path.join(PACK_DIR, "node_modules", "@pulumi"), path.join(dir, "node_modules", "@pulumi"));
+            fs.writeFileSync(path.join(dir, "node_modules", "classic-vpc", "index.js"), [
+                "const pulumi = require(\"@pulumi/pulumi\");",
+                "class Vpc extends pulumi.ComponentResource {",
+                "    constructor(name) { super(\"classic:ec2:Vpc\", name, {}, {}); }",
+                "    async initialize() {",
+                "        const found = await pulumi.runtime.invoke(\"aws:ec2/getSubnetIdsByTag:getSubnetIdsByTag\", {});",
+                "        return found.ids.slice(0, 2);",
+                "    }",
+                "    static getDefault() { return new Vpc(\"default-vpc\"); }",
+                "}",
+                "exports.Vpc = Vpc;",
+            ].join("\n"));
+            fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: library-error\nruntime: nodejs\n");
+            fs.writeFileSync(path.join(dir, "index.ts"), "import { Vpc } from \"classic-vpc\";\n\nexport const vpc = Vpc.getDefault().urn;\n");
+            const run = await runProgram(loadProject(dir), { preview: true, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+            assert.ok(!run.ok);
+            assert.equal(run.error, "TypeError: Cannot read properties of undefined (reading 'slice') (raised in classic-vpc/index.js:6:26, from index.ts:3:24)");
+            assert.deepEqual(run.unseen.map((u) => u.type), ["aws:ec2/getSubnetIdsByTag:getSubnetIdsByTag"]);
+        });
+
+        it("names the program line behind an error raised inside a library, and still lists the chart", () => {
+            const up = cli(["dry-run", "--mode", "up", "--format", "json", "--transpile-only", "test/fixtures/dry-run/helm-v3"]);
+            assert.equal(up.status, 2, up.stderr);
+            const [stack] = (JSON.parse(up.stdout) as Report).stacks;
+            assert.match(stack.error ?? "", /^TypeError: Cannot read properties of undefined \(reading 'status'\) \(raised in .+, from index\.ts:11:\d+\)$/);
+            assert.deepEqual(stack.incomplete?.map((i) => i.name), ["ingress-nginx"]);
+        });
     });
 
     for (const [what, args, message] of [
