@@ -22,7 +22,6 @@ import {
  */
 
 const ENSURE_PULUMI = path.join(REPO, "e2e", "pulumi-cli", "ensure-pulumi.sh");
-const PROVIDERS_BIN = path.join(REPO, "e2e", "providers", "bin");
 const LOCK_POLICY = "immutable-no-in-place-update";
 
 export const HOW_TO_ENABLE =
@@ -41,19 +40,6 @@ export function findPulumi(): { dir: string } | { skipped: string } {
     }
     const why = found.status === 3 ? "no Pulumi CLI installed or cached" : `${path.relative(REPO, ENSURE_PULUMI)} failed: ${found.stderr.trim()}`;
     return { skipped: `${why}. ${HOW_TO_ENABLE}` };
-}
-
-/** Why the preview part cannot run here, or undefined when it can. */
-function missingProviders(): string | undefined {
-    const missing = ["pulumi-resource-aws", "pulumi-resource-kubernetes"].filter((name) => {
-        try {
-            fs.accessSync(path.join(PROVIDERS_BIN, name), fs.constants.X_OK);
-            return false;
-        } catch {
-            return true;
-        }
-    });
-    return missing.length ? `the test providers ${missing.join(" and ")} are missing from ${path.relative(REPO, PROVIDERS_BIN)}` : undefined;
 }
 
 export interface PreviewPlan {
@@ -169,10 +155,6 @@ export async function runPreviewBench(options: { packDir: string; packName: stri
     const cli = findPulumi();
     if ("skipped" in cli) {
         return cli;
-    }
-    const noProviders = missingProviders();
-    if (noProviders) {
-        return { skipped: `${noProviders}: build them as the end-to-end suite does (npm run e2e).` };
     }
     const { packDir, packName, plan, progress } = options;
     const workspace = new Workspace(cli.dir);

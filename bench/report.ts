@@ -287,6 +287,8 @@ function formatPreview(p: PreviewResult): string[] {
             fmt(row.overheadPercent, 1),
             fmt(row.emptyPackPercent, 1),
         ])),
+        ...rows.map((row) => `${row.resources.toLocaleString("en-US")} resources, fastest–slowest sample: ` +
+            PREVIEW_ARMS.map((arm) => `${arm} ${fmt(Math.min(...row.ms[arm].samples), 0)}–${fmt(Math.max(...row.ms[arm].samples), 0)}`).join(", ") + " ms"),
         "",
     ];
 }

@@ -233,11 +233,12 @@ describe("the benchmark's `pulumi preview` part", () => {
         assert.equal(previewOnly(slow).verdicts[0].pass, false, "11 % misses");
     });
 
-    it("prints the three medians per size, both percentages and the verdict", () => {
+    it("prints the three medians per size, both percentages, the spread of the samples and the verdict", () => {
         const text = formatReport(previewOnly(FIGURES));
         assert.match(text, /^\s+100\s+101\s+25\s+60\.0\s+9120\s+8000\s+6000\s+14\.0\s+33\.3$/m);
         assert.match(text, /^\s+1,000\s+1,001\s+250\s+60\.0\s+41800\s+40000\s+37500\s+4\.5\s+6\.7$/m);
         assert.ok(text.includes("median of 5 after 1 untimed"));
+        assert.ok(text.includes("1,000 resources, fastest–slowest sample: immutable-guard 41800–41800, empty pack 40000–40000, no pack 37500–37500 ms"));
         assert.ok(text.includes("Pulumi CLI v3.274.1"));
         assert.match(text, /pulumi preview 1,000 resources ≤ \+10 % over an empty pack\s+41800 ms vs 40000 ms\s+4\.50\s+PASS/);
         assert.doesNotMatch(text, /NaN|undefined|Start-up/);
