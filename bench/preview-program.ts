@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { ACCOUNT, awsTags, ECS_TASK_TRUST, ecrImage, FLAGGED, REGION } from "./generate-stack";
 
 /**
  * Deterministic Pulumi programs for timing `pulumi preview`: the AWS and Kubernetes resources a
@@ -8,8 +8,6 @@ import { createHash } from "crypto";
  */
 
 export const PREVIEW_PROJECT = "bench-preview";
-const ACCOUNT = "123456789012";
-const REGION = "eu-west-1";
 
 /** One `new <className>(name, args)` of the program. */
 export interface Declaration {
@@ -27,32 +25,13 @@ export interface Declaration {
 
 type Build = (u: number, ref: (key: string) => string) => { name: string; args: string; reads: string[] };
 
-function digest(seed: string): string {
-    return createHash("sha256").update(seed).digest("hex");
-}
-
 function js(value: unknown): string {
     return JSON.stringify(value);
 }
 
 function tags(u: number, flagged: boolean): Record<string, string> {
-    return {
-        team: ["payments", "search", "catalog", "checkout"][u % 4],
-        env: "prod",
-        "cost-center": `cc-${1000 + (u % 37)}`,
-        ...(flagged ? { immutable: "true" } : {}),
-    };
+    return awsTags(u, flagged ? FLAGGED : {});
 }
-
-const TRUST_POLICY = js(JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{
-        Effect: "Allow",
-        Principal: { Service: "ecs-tasks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-    }],
-}));
 
 /** One unit of the program, in dependency order: each entry reads outputs of entries before it only. */
 const UNIT: Array<{ key: string; className: string; type: string; build: Build }> = [
@@ -92,7 +71,7 @@ const UNIT: Array<{ key: string; className: string; type: string; build: Build }
         type: "aws:iam/role:Role",
         build: (u) => ({
             name: `app-${u}`,
-            args: `{ name: ${js(`app-${u}-task`)}, assumeRolePolicy: ${TRUST_POLICY}, maxSessionDuration: 3600, tags: ${js(tags(u, false))} }`,
+            args: `{ name: ${js(`app-${u}-task`)}, assumeRolePolicy: ${js(JSON.stringify(ECS_TASK_TRUST))}, maxSessionDuration: 3600, tags: ${js(tags(u, false))} }`,
             reads: [],
         }),
     },
@@ -140,7 +119,7 @@ const UNIT: Array<{ key: string; className: string; type: string; build: Build }
         build: (u) => ({
             name: `app-${u}-config`,
             args: js({
-                metadata: { namespace: "shop", labels: { app: `app-${u}`, immutable: "true" } },
+                metadata: { namespace: "shop", labels: { app: `app-${u}`, ...FLAGGED } },
                 immutable: true,
                 data: { "app.properties": `feature.search=true\ncache.ttl=${60 + (u % 240)}\n`, REGION },
             }),
@@ -152,7 +131,6 @@ const UNIT: Array<{ key: string; className: string; type: string; build: Build }
         className: "k8s.apps.v1.Deployment",
         type: "kubernetes:apps/v1:Deployment",
         build: (u, ref) => {
-            const image = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/app-${u}:1.${u % 40}.0`;
             const labels = { app: `app-${u}` };
             return {
                 name: `app-${u}`,
@@ -166,7 +144,7 @@ const UNIT: Array<{ key: string; className: string; type: string; build: Build }
             spec: {
                 containers: [{
                     name: "app",
-                    image: ${js(`${image}@sha256:${digest(image)}`)},
+                    image: ${js(ecrImage(`app-${u}`, `1.${u % 40}.0`, true))},
                     ports: [{ name: "http", containerPort: 8080 }],
                     envFrom: [{ configMapRef: { name: ${ref("configMap")}.metadata.name } }],
                     resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "512Mi" } },
