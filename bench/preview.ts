@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO, runCommand, Workspace, type CommandResult, type Program } from "../e2e/lib/workspace";
+import { LOCK_POLICY } from "./generate-stack";
 import { createEmptyPack, EMPTY_PACK_NAME } from "./packs";
 import { previewProgram } from "./preview-program";
 import {
@@ -22,7 +23,6 @@ import {
  */
 
 const ENSURE_PULUMI = path.join(REPO, "e2e", "pulumi-cli", "ensure-pulumi.sh");
-const LOCK_POLICY = "immutable-no-in-place-update";
 
 export const HOW_TO_ENABLE =
     "Put a Pulumi CLI on PATH, or set IMMUTABLE_GUARD_PULUMI_BIN to a directory holding `pulumi`, or build one into the " +

@@ -94,8 +94,8 @@ export interface PreviewFigures {
     rows: PreviewRow[];
 }
 
-/** The `pulumi preview` part: its figures, or why it did not run. */
-export type PreviewResult = PreviewFigures | { skipped: string };
+/** The `pulumi preview` part: its figures, why it did not run, or what stopped it. */
+export type PreviewResult = PreviewFigures | { skipped: string } | { failed: string };
 
 /** The pack measured over gRPC against the baseline. */
 export interface GrpcFigures {
@@ -165,14 +165,14 @@ export function inRotation<T>(items: readonly T[], round: number): T[] {
     return [...items.slice(start), ...items.slice(0, start)];
 }
 
-export function isSkipped(preview: PreviewResult): preview is { skipped: string } {
-    return "skipped" in preview;
+export function hasFigures(preview: PreviewResult): preview is PreviewFigures {
+    return "rows" in preview;
 }
 
 export function verdicts(r: Omit<BenchResult, "verdicts">): Verdict[] {
     return [
         ...(r.grpc ? grpcVerdicts(r.grpc) : []),
-        ...(r.preview && !isSkipped(r.preview) ? [previewVerdict(r.preview)] : []),
+        ...(r.preview && hasFigures(r.preview) ? [previewVerdict(r.preview)] : []),
     ];
 }
 
@@ -270,8 +270,11 @@ export function formatReport(r: BenchResult): string {
 }
 
 function formatPreview(p: PreviewResult): string[] {
-    if (isSkipped(p)) {
+    if ("skipped" in p) {
         return [`pulumi preview: SKIPPED. ${p.skipped}`, ""];
+    }
+    if ("failed" in p) {
+        return [`pulumi preview: FAILED. ${p.failed}`, ""];
     }
     const rows = p.rows;
     return [

@@ -20,6 +20,7 @@ import {
     type BenchResult,
     type DataSetRow,
     type GrpcFigures,
+    type PreviewResult,
     type StackRow,
 } from "./report";
 
@@ -413,6 +414,15 @@ async function runGrpcBench(plan: Plan, packDir: string): Promise<GrpcFigures> {
     }
 }
 
+/** The `pulumi preview` part; a failure is reported beside the gRPC figures rather than losing them. */
+async function previewPart(packDir: string, packName: string, plan: PreviewPlan): Promise<PreviewResult> {
+    try {
+        return await runPreviewBench({ packDir, packName, plan, progress });
+    } catch (e) {
+        return { failed: e instanceof Error ? e.message : String(e) };
+    }
+}
+
 export interface BenchOptions {
     quick?: boolean;
     /** Only the gRPC part, or only `pulumi preview` under the real CLI; both by default. */
@@ -430,9 +440,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         throw new Error(`${path.join(packDir, pkg.main ?? "index.js")} does not exist: run \`npm run build\` first`);
     }
     const grpc = options.only === "cli" ? undefined : await runGrpcBench(plan, packDir);
-    const preview = options.only === "grpc"
-        ? undefined
-        : await runPreviewBench({ packDir, packName: pkg.name, plan: { ...plan.preview, sizes: options.previewSizes ?? plan.preview.sizes }, progress });
+    const preview = options.only === "grpc" ? undefined : await previewPart(packDir, pkg.name, { ...plan.preview, sizes: options.previewSizes ?? plan.preview.sizes });
     const cpus = os.cpus();
     const result: Omit<BenchResult, "verdicts"> = {
         mode: plan.mode,
@@ -480,6 +488,9 @@ async function main(argv: string[]): Promise<void> {
     const { json, ...options } = parseBenchArgs(argv);
     const result = await runBench(options);
     process.stdout.write(json ? JSON.stringify(result, null, 2) + "\n" : formatReport(result));
+    if (result.preview && "failed" in result.preview) {
+        process.exitCode = 1;
+    }
 }
 
 if (require.main === module) {

@@ -252,6 +252,12 @@ describe("the benchmark's `pulumi preview` part", () => {
         assert.ok(text.includes("none measured"));
     });
 
+    it("reports what stopped it beside the other figures, and judges nothing then", () => {
+        const result = previewOnly({ failed: "pulumi preview (immutable-guard) exited 255:\nerror: preview failed" });
+        assert.deepEqual(result.verdicts, []);
+        assert.match(formatReport(result), /^pulumi preview: FAILED\. pulumi preview \(immutable-guard\) exited 255:\nerror: preview failed$/m);
+    });
+
     describe("checks each preview before its time counts", () => {
         const unchanged = [
             "Previewing update (size-1000):",
