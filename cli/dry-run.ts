@@ -17,7 +17,8 @@ import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type NotSeen, type
 import { SourceIndex } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { urnParts } from "../rules/lib/lock";
-import { packRoot } from "../rules/lib/pack-package";
+import { configDigest } from "../rules/lib/config-digest";
+import { packDigestOf, packRoot } from "../rules/lib/pack-package";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -36,6 +37,8 @@ export interface DryRunOptions {
     mocks?: string;
     /** Exit 2 when the dry run could not see everything (a remote component, a chart, a data source). */
     failIncomplete?: boolean;
+    /** The pack to start, as `pulumi preview --policy-pack <dir>` takes it (an installed pack, say); default: this package. */
+    policyPack?: string;
     /** Called with one line per program as it finishes (the command prints them on a terminal). */
     onProgress?: (line: string) => void;
 }
@@ -57,6 +60,7 @@ type Loaded = { dir: string; project: ProgramProject } | { dir: string; error: s
 
 interface Analysis {
     pack: PolicyPackProcess;
+    packDir: string;
     info: Awaited<ReturnType<PolicyPackProcess["getAnalyzerInfo"]>>;
     reportFile: string;
     explicitConfig?: { file: string; config: PackConfig };
@@ -118,6 +122,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
     } catch (e) {
         return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
     }
+    base.configDigest = configDigest(analysis.info.policies, reconciled.config, analysis.packDir);
 
     fs.writeFileSync(analysis.reportFile, "");
     const stack = analyzedStack(run.resources, project);
@@ -195,7 +200,9 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     if (!packRoot) {
         throw new Error("cannot find the immutable-guard package directory");
     }
-    const packDir = packRoot;
+    // The programs run, and are type-checked, with this package's tools; the pack analyzing them may be another.
+    const toolsDir = packRoot;
+    const packDir = options.policyPack ? path.resolve(options.policyPack) : packRoot;
     const preview = options.mode === "preview";
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "immutable-guard-dry-run-"));
@@ -204,18 +211,18 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     const packStarting = PolicyPackProcess.start(packDir, { env: { [REPORT_ENV]: reportFile } });
     const typeErrors = options.transpileOnly
         ? Promise.resolve(new Map<string, string[]>())
-        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), packDir);
+        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), toolsDir);
     // Swallowed here and awaited below, so a failure is reported in order rather than as an unhandled rejection.
     typeErrors.catch(() => undefined);
     const concurrency = Math.max(1, Math.min(os.cpus().length, 4));
-    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir, timeoutMs: PROGRAM_TIMEOUT_MS, mocks }));
+    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir: toolsDir, timeoutMs: PROGRAM_TIMEOUT_MS, mocks }));
     const runOf = new Map(projects.map((p, i) => [p.dir, runs[i]]));
 
     let pack: PolicyPackProcess | undefined;
     try {
         pack = await packStarting;
         const info = await pack.getAnalyzerInfo();
-        const analysis: Analysis = { pack, info, reportFile, explicitConfig, preview };
+        const analysis: Analysis = { pack, packDir, info, reportFile, explicitConfig, preview };
         const stacks: StackReport[] = [];
         for (const entry of loaded) {
             if ("error" in entry) {
@@ -239,7 +246,7 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
         return finishReport({
             schemaVersion: REPORT_SCHEMA_VERSION,
             tool: { name: "immutable-guard", version: info.version },
-            policyPack: { name: info.name, version: info.version },
+            policyPack: { name: info.name, version: info.version, ...withDigest(packDigestOf(packDir)) },
             source: "dry-run",
             mode: options.mode,
             policies: info.policies.map(policyMetadata),
@@ -250,6 +257,10 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
         await Promise.allSettled(runs);
         fs.rmSync(scratch, { recursive: true, force: true });
     }
+}
+
+function withDigest(digest: string | null): { packDigest?: string } {
+    return digest ? { packDigest: digest } : {};
 }
 
 function progressLine(stack: StackReport, ms: number): string {
@@ -272,9 +283,14 @@ export async function run(args: string[]): Promise<number> {
         "soft-fail": { type: "boolean", default: false },
         mocks: { type: "string" },
         "fail-incomplete": { type: "boolean", default: false },
+        "policy-pack": { type: "string" },
     });
     if (positionals.length === 0) {
         throw new UsageError(`name at least one program directory; see immutable-guard --help`);
+    }
+    const policyPack = values["policy-pack"];
+    if (policyPack !== undefined && !fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml"))) {
+        throw new UsageError(`--policy-pack ${policyPack} is not a policy pack directory (no PulumiPolicy.yaml)`);
     }
     const format = parseFormat(values.format);
     if (values.mode !== "preview" && values.mode !== "up") {
@@ -289,6 +305,7 @@ export async function run(args: string[]): Promise<number> {
         softFail: values["soft-fail"],
         mocks: values.mocks,
         failIncomplete: values["fail-incomplete"],
+        policyPack,
         onProgress: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });
     writeReport(report, format, { softFail: values["soft-fail"], failIncomplete: values["fail-incomplete"] });

@@ -9,11 +9,11 @@ import { parseCommandLine, UsageError } from "./command-line";
 import { finishReport, REPORT_SCHEMA_VERSION, type PolicyMetadata, type Report, type StackReport, type Violation } from "./output/report";
 import { SourceIndex } from "./output/source-locations";
 import { urnParts } from "../rules/lib/lock";
-import type { Diagnostic } from "../rules/lib/policy";
+import type { Diagnostic, Provenance } from "../rules/lib/policy";
 import { parseFormat, writeReport } from "./output/write";
 
-/** One line of the report file, as rules/lib/policy.ts writes it. */
-type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string };
+/** One line of the report file, as rules/lib/policy.ts writes it (lines written before the pack reported digests have none). */
+type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string } & Partial<Provenance>;
 
 const STRING_FIELDS = ["policyPack", "policyPackVersion", "policyName", "urn", "name", "type", "path", "message"] as const;
 
@@ -72,6 +72,7 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
     const seen = new Set<string>();
     const stacks = new Map<string, StackReport>();
     const sourcesOf = new Map<string, SourceIndex | undefined>();
+    const configDigests = new Map<string, Set<string>>();
     for (const line of lines) {
         // A preview and the update after it report the same finding twice; show it once.
         const key = JSON.stringify([line.policyName, line.enforcementLevel, line.urn, line.path, line.message]);
@@ -92,7 +93,11 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
                 violations: [],
             };
             stacks.set(id, entry);
+            configDigests.set(id, new Set());
             sourcesOf.set(id, program ? SourceIndex.forProgram(program.dir, program.entry) : undefined);
+        }
+        if (line.configDigest) {
+            configDigests.get(id)!.add(line.configDigest);
         }
         const at = sourcesOf.get(id)?.declaration(line.name);
         const violation: Violation = {
@@ -108,10 +113,20 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
         entry.violations.push(violation);
     }
     const versions = [...new Set(lines.map((l) => l.policyPackVersion))];
+    const packDigests = [...new Set(lines.flatMap((l) => (l.packDigest ? [l.packDigest] : [])))];
+    for (const [id, digests] of configDigests) {
+        if (digests.size > 0) {
+            stacks.get(id)!.configDigest = [...digests].join(", ");
+        }
+    }
     return finishReport({
         schemaVersion: REPORT_SCHEMA_VERSION,
         tool: { name: "immutable-guard", version: installed.version },
-        policyPack: { name: lines[0]?.policyPack ?? "immutable-guard", version: versions.join(", ") || installed.version },
+        policyPack: {
+            name: lines[0]?.policyPack ?? "immutable-guard",
+            version: versions.join(", ") || installed.version,
+            ...(packDigests.length > 0 ? { packDigest: packDigests.join(", ") } : {}),
+        },
         source: "report",
         policies: installed.policies,
         stacks: [...stacks.values()],

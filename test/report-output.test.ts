@@ -18,6 +18,9 @@ const POLICY = {
     tags: ["supply-chain"],
 };
 
+const PACK_DIGEST = `sha256:${"a1".repeat(32)}`;
+const CONFIG_DIGEST = `sha256:${"c3".repeat(32)}`;
+
 function violation(overrides: Partial<Violation> = {}): Violation {
     return {
         policy: POLICY.name,
@@ -36,7 +39,7 @@ function report(stacks: StackReport[], options: { softFail?: boolean; failIncomp
     return finishReport({
         schemaVersion: REPORT_SCHEMA_VERSION,
         tool: { name: "immutable-guard", version: "0.1.0" },
-        policyPack: { name: "immutable-guard", version: "0.1.0" },
+        policyPack: { name: "immutable-guard", version: "0.1.0", packDigest: PACK_DIGEST },
         source: "dry-run",
         mode: "preview",
         policies: [POLICY],
@@ -45,7 +48,7 @@ function report(stacks: StackReport[], options: { softFail?: boolean; failIncomp
 }
 
 function stack(violations: Violation[], overrides: Partial<StackReport> = {}): StackReport {
-    return { program: "examples/shop", entry: "examples/shop/index.ts", project: "shop", stack: "dev", resources: 4, notes: [], violations, ...overrides };
+    return { program: "examples/shop", entry: "examples/shop/index.ts", project: "shop", stack: "dev", resources: 4, configDigest: CONFIG_DIGEST, notes: [], violations, ...overrides };
 }
 
 describe("reports", () => {
@@ -61,6 +64,14 @@ describe("reports", () => {
             assert.equal(report([stack([], { error: "threw" })], { softFail: true }).exitCode, 2);
         });
 
+        it("carries the pack digest and each stack's config digest, as the schema describes them", () => {
+            const r = report([stack([violation()])]);
+            assert.equal(r.policyPack.packDigest, PACK_DIGEST);
+            assert.equal(r.stacks[0].configDigest, CONFIG_DIGEST);
+            assertValidReport(r);
+            assert.throws(() => assertValidReport({ ...r, policyPack: { ...r.policyPack, packDigest: "sha256:abc" } }));
+        });
+
         it("lists mandatory violations before advisory ones", () => {
             const r = report([stack([violation({ level: "advisory", name: "a" }), violation({ name: "z" })])]);
             assert.deepEqual(r.stacks[0].violations.map((v) => v.level), ["mandatory", "advisory"]);
@@ -73,16 +84,24 @@ describe("reports", () => {
         it("prints each violation as pulumi preview's Policy Violations section does", () => {
             const text = renderText(report([stack([violation()])]), PLAIN);
             const lines = text.split("\n");
-            assert.equal(lines[0], "examples/shop  (project shop, stack dev, 4 resources)");
-            assert.equal(lines[1], "Policy Violations:");
-            assert.equal(lines[2], "    [mandatory]  immutable-guard v0.1.0  container-image-digest-required  (checkout: kubernetes:apps/v1:Deployment)");
-            assert.equal(lines[3], `    ${violation().message}`);
+            assert.equal(lines[0], `immutable-guard v0.1.0  pack ${PACK_DIGEST}`);
+            assert.equal(lines[2], "examples/shop  (project shop, stack dev, 4 resources)");
+            assert.equal(lines[3], `    config ${CONFIG_DIGEST}`);
+            assert.equal(lines[4], "Policy Violations:");
+            assert.equal(lines[5], "    [mandatory]  immutable-guard v0.1.0  container-image-digest-required  (checkout: kubernetes:apps/v1:Deployment)");
+            assert.equal(lines[6], `    ${violation().message}`);
             assert.match(text, /\n1 program, 4 resources analyzed: 1 mandatory violation, 0 advisory violations\.\n$/);
         });
 
+        it("says when the pack has no manifest, so a missing digest is never silent", () => {
+            const r = report([stack([])]);
+            const withoutDigest = { ...r, policyPack: { name: r.policyPack.name, version: r.policyPack.version } };
+            assert.equal(renderText(withoutDigest, PLAIN).split("\n")[0], "immutable-guard v0.1.0  pack digest unknown (a pack without pack-manifest.json, or report lines written without digests)");
+        });
+
         it("says so when a program has no violation, and why one could not be analyzed", () => {
-            const text = renderText(report([stack([]), stack([], { program: "examples/broken", error: "Error: boom (index.ts:3:1)" })]), PLAIN);
-            assert.match(text, /examples\/shop .*\n {4}No policy violations\./);
+            const text = renderText(report([stack([]), stack([], { program: "examples/broken", configDigest: undefined, error: "Error: boom (index.ts:3:1)" })]), PLAIN);
+            assert.match(text, /examples\/shop .*\n {4}config sha256:\S+\n {4}No policy violations\./);
             assert.match(text, /examples\/broken .*\n {4}error: could not be analyzed: Error: boom \(index\.ts:3:1\)/);
             assert.match(text, /1 could not be analyzed\.\n$/);
         });
@@ -107,6 +126,13 @@ describe("reports", () => {
 
         it("validates against the SARIF 2.1.0 schema", () => {
             assertValidSarif(sarif());
+        });
+
+        it("traces every result to the pack and config: the driver's version and properties, and each result's config digest", () => {
+            const run = sarif().runs[0] as unknown as { tool: { driver: { version: string; properties: Record<string, string> } }; results: { properties: Record<string, string> }[] };
+            assert.equal(run.tool.driver.version, "0.1.0");
+            assert.deepEqual(run.tool.driver.properties, { packDigest: PACK_DIGEST, configDigest: CONFIG_DIGEST });
+            assert.deepEqual(run.results.map((r) => r.properties.configDigest), [CONFIG_DIGEST, CONFIG_DIGEST]);
         });
 
         it("describes each policy as a rule with its description and remediation", () => {

@@ -73,6 +73,15 @@ function fingerprint(violation: Violation): string {
     return createHash("sha256").update([violation.policy, violation.urn, violation.path ?? "", violation.message].join("\u0000")).digest("hex");
 }
 
+/** The pack and config digests a result can be traced to; see README "Traceability". */
+function provenance(report: Report): Record<string, string> {
+    const configs = [...new Set(report.stacks.flatMap((s) => (s.configDigest ? s.configDigest.split(", ") : [])))];
+    return {
+        ...(report.policyPack.packDigest ? { packDigest: report.policyPack.packDigest } : {}),
+        ...(configs.length > 0 ? { configDigest: configs.join(", ") } : {}),
+    };
+}
+
 /**
  * @param fallbackFile where results point when a stack has no program (reports without `--program`).
  */
@@ -101,6 +110,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
                 project: stack.project,
                 stack: stack.stack,
                 ...(v.path ? { propertyPath: v.path } : {}),
+                ...(stack.configDigest ? { configDigest: stack.configDigest } : {}),
             },
         };
     }));
@@ -129,6 +139,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
                     name: report.tool.name,
                     version: report.tool.version,
                     semanticVersion: report.tool.version,
+                    properties: provenance(report),
                     rules,
                     notifications: [NOT_SEEN],
                 },

@@ -1,10 +1,11 @@
 // Command pulumi-language-nodejs is the Node.js language host used by the end-to-end suite when no
 // Pulumi CLI is installed. The Go module proxy serves the Node.js host's source only up to v3.68.0,
 // when it still lived inside the sdk module; that host runs programs exactly as released, but it
-// predates RunPlugin, which current CLIs use to start Node.js policy packs. This wrapper starts that
-// host, forwards every call to it unchanged, and answers RunPlugin itself with the SDK's own
-// PolicyProxy, the same path the current host takes: config from ConfigureStack in the pack's
-// environment, `@pulumi/pulumi/cmd/run-policy-pack` started in the pack's directory.
+// predates RunPlugin, which current CLIs use to start Node.js policy packs, and installs dependencies
+// without the runtime options. This wrapper starts that host and forwards every other call to it
+// unchanged; it answers RunPlugin with the SDK's own PolicyProxy, the path the current host takes
+// (config from ConfigureStack in the pack's environment, `@pulumi/pulumi/cmd/run-policy-pack` started
+// in the pack's directory), and InstallDependencies with the SDK's own npm driver.
 package main
 
 import (
@@ -13,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -23,12 +23,13 @@ import (
 	"syscall"
 
 	"github.com/google/shlex"
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/nodejs/npm"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
@@ -121,23 +122,35 @@ func (h *host) RuntimeOptionsPrompts(ctx context.Context, req *pulumirpc.Runtime
 	return h.released.RuntimeOptionsPrompts(ctx, req)
 }
 
+// InstallDependencies installs with the SDK's own npm driver, as the current host does: the
+// released v3.68.0 host ignores the `production` and `packagemanager` runtime options, which decide
+// what a published policy pack installs on every machine.
 func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer) error {
-	stream, err := h.released.InstallDependencies(server.Context(), req)
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(server, req.GetIsTerminal())
 	if err != nil {
 		return err
 	}
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := server.Send(msg); err != nil {
-			return err
-		}
+	defer closer.Close()
+
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetDirectory()
 	}
+	if root, err := npm.FindWorkspaceRoot(dir); err == nil {
+		dir = root
+	} else if !errors.Is(err, npm.ErrNotInWorkspace) {
+		return fmt.Errorf("failure while trying to find workspace root: %w", err)
+	}
+	options := req.GetInfo().GetOptions().AsMap()
+	production, _ := options["production"].(bool)
+	manager, _ := options["packagemanager"].(string)
+
+	fmt.Fprintf(stdout, "Installing dependencies...\n\n")
+	if _, err := npm.Install(server.Context(), npm.PackageManagerType(manager), dir, production, stdout, stderr); err != nil {
+		return fmt.Errorf("installing dependencies failed: %w", err)
+	}
+	fmt.Fprintf(stdout, "Finished installing dependencies\n\n")
+	return closer.Close()
 }
 
 // RunPlugin starts a Node.js plugin; a policy pack (kind analyzer) goes through PolicyProxy so that
