@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { obtainPulumi } from "../e2e/lib/pulumi-cli";
 import { REPO, runCommand, Workspace, type CommandResult, type Program } from "../e2e/lib/workspace";
 import { LOCK_POLICY } from "./generate-stack";
 import { createEmptyPack, EMPTY_PACK_NAME } from "./packs";
@@ -22,8 +23,6 @@ import {
  * against the test providers of the end-to-end suite: nothing reaches a cloud or the network.
  */
 
-const ENSURE_PULUMI = path.join(REPO, "e2e", "pulumi-cli", "ensure-pulumi.sh");
-
 export const HOW_TO_ENABLE =
     "Put a Pulumi CLI on PATH, or set IMMUTABLE_GUARD_PULUMI_BIN to a directory holding `pulumi`, or build one into the " +
     "cache once with `bash e2e/pulumi-cli/ensure-pulumi.sh` (Go 1.26, a few minutes; `npm run e2e` does it too), then run " +
@@ -34,12 +33,12 @@ export const HOW_TO_ENABLE =
  * cache; a benchmark never starts a build of several minutes on its own.
  */
 export function findPulumi(): { dir: string } | { skipped: string } {
-    const found = spawnSync("bash", [ENSURE_PULUMI, "--no-build"], { encoding: "utf8" });
-    if (found.status === 0) {
-        return { dir: found.stdout.trim() };
+    try {
+        const dir = obtainPulumi(false);
+        return dir ? { dir } : { skipped: `no Pulumi CLI installed or cached. ${HOW_TO_ENABLE}` };
+    } catch (e) {
+        return { skipped: `${(e as Error).message}. ${HOW_TO_ENABLE}` };
     }
-    const why = found.status === 3 ? "no Pulumi CLI installed or cached" : `${path.relative(REPO, ENSURE_PULUMI)} failed: ${found.stderr.trim()}`;
-    return { skipped: `${why}. ${HOW_TO_ENABLE}` };
 }
 
 export interface PreviewPlan {
