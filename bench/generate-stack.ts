@@ -15,8 +15,8 @@ import { UNKNOWN_STRING } from "../rules/lib/unknowns";
 
 export const STACK = "bench";
 export const PROJECT = "shop";
-const ACCOUNT = "123456789012";
-const REGION = "eu-west-1";
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
 
 export type PackConfig = Record<string, Record<string, unknown>>;
 
@@ -42,16 +42,27 @@ function digest(seed: string): string {
     return createHash("sha256").update(seed).digest("hex");
 }
 
-function ecrImage(repository: string, tag: string, pinned: boolean): string {
+export function ecrImage(repository: string, tag: string, pinned: boolean): string {
     const image = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${repository}:${tag}`;
     return pinned ? `${image}@sha256:${digest(image)}` : image;
 }
 
-function awsTags(u: number, extra: Record<string, string> = {}): Record<string, string> {
+export function awsTags(u: number, extra: Record<string, string> = {}): Record<string, string> {
     return { team: ["payments", "search", "catalog", "checkout"][u % 4], env: "prod", "cost-center": `cc-${1000 + (u % 37)}`, ...extra };
 }
 
-const FLAGGED = { immutable: "true" };
+export const FLAGGED = { immutable: "true" };
+
+/** The trust policy of an ECS task role, limited to tasks of this account. */
+export const ECS_TASK_TRUST = {
+    Version: "2012-10-17",
+    Statement: [{
+        Effect: "Allow",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    }],
+};
 
 type Build = (u: number, urns: Map<string, string>) => Omit<AnalyzedResource, "urn">;
 
@@ -142,15 +153,7 @@ const UNIT: Array<{ key: string; build: Build }> = [
                 name: `app-${u}-task`,
                 description: `Task role of app-${u}`,
                 maxSessionDuration: 3600,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{
-                        Effect: "Allow",
-                        Principal: { Service: "ecs-tasks.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-                    }],
-                }),
+                assumeRolePolicy: JSON.stringify(ECS_TASK_TRUST),
                 inlinePolicies: [{
                     name: "logs",
                     policy: JSON.stringify({

@@ -27,6 +27,13 @@ new PolicyPack("baseline", {
 });
 `;
 
+export const EMPTY_PACK_NAME = "empty";
+
+const EMPTY_INDEX = `"use strict";
+const { PolicyPack } = require("@pulumi/policy");
+new PolicyPack("${EMPTY_PACK_NAME}", { policies: [] });
+`;
+
 /** A temporary pack directory that is removed after the run. */
 export interface TempPack {
     dir: string;
@@ -41,13 +48,27 @@ function linkNodeModules(dir: string, nodeModules: string): void {
     fs.symlinkSync(nodeModules, path.join(dir, "node_modules"), "dir");
 }
 
-export function createBaselinePack(nodeModules: string): TempPack {
-    const dir = tempDir("ig-bench-baseline-");
-    fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\ndescription: Benchmark baseline with one trivial policy.\n");
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "baseline", version: "1.0.0", main: "index.js" }, null, 2));
-    fs.writeFileSync(path.join(dir, "index.js"), BASELINE_INDEX);
+/** A precompiled JavaScript pack in a temporary directory, on the measured pack's node_modules. */
+function createJavaScriptPack(name: string, description: string, index: string, nodeModules: string): TempPack {
+    const dir = tempDir(`ig-bench-${name}-`);
+    fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), `runtime: nodejs\ndescription: ${description}\n`);
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", main: "index.js" }, null, 2));
+    fs.writeFileSync(path.join(dir, "index.js"), index);
     linkNodeModules(dir, nodeModules);
     return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function createBaselinePack(nodeModules: string): TempPack {
+    return createJavaScriptPack("baseline", "Benchmark baseline with one trivial policy.", BASELINE_INDEX, nodeModules);
+}
+
+/**
+ * A pack with no policies, for `pulumi preview`: what any Node.js pack costs a preview (the
+ * language host starting `run-policy-pack`, the SDK loading, the engine's Analyze calls), so that
+ * what immutable-guard adds on top is its own.
+ */
+export function createEmptyPack(nodeModules: string): TempPack {
+    return createJavaScriptPack(EMPTY_PACK_NAME, "Benchmark pack with no policies.", EMPTY_INDEX, nodeModules);
 }
 
 /**

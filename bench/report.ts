@@ -1,12 +1,17 @@
 import type { LockSource } from "./generate-stack";
 
-/** Issue #8's targets. Every one but throughput is a ratio against the baseline measured in the same run. */
+/**
+ * Issue #8's targets, and issue #12's for a real preview. Every one but throughput is measured
+ * against a reference pack in the same run.
+ */
 export const TARGETS = {
     coldStartRatio: 1.2,
     peakRssRatio: 1.3,
     stackResourcesPerSecond: 5000,
     stackTimeRatio: 12,
     analyzeP50Ratio: 1.5,
+    /** At the largest program: immutable-guard's `pulumi preview` time over an empty pack's, in %. */
+    previewOverheadPercent: 10,
 } as const;
 
 export interface Sampled {
@@ -62,11 +67,42 @@ export interface Verdict {
     pass: boolean;
 }
 
-export interface BenchResult {
-    mode: "full" | "quick";
-    machine: { node: string; cpus: number; cpuModel: string; loadAverage: number[] };
-    /** configRefused: why the generated config could not be used (the run then goes on without it). */
-    pack: { dir: string; name: string; version: string; policies: string[]; lockSource: LockSource; configRefused?: string };
+/** What each `pulumi preview` of the same stack runs with. */
+export const PREVIEW_ARMS = ["immutable-guard", "empty pack", "no pack"] as const;
+export type PreviewArm = (typeof PREVIEW_ARMS)[number];
+
+export interface PreviewRow {
+    /** Resources the program declares. */
+    resources: number;
+    /** Resources the preview reports unchanged: the program's and its stack. */
+    unchanged: number;
+    /** Flagged resources in the lock immutable-guard was configured with. */
+    locked: number;
+    upMs: number;
+    ms: Record<PreviewArm, Sampled>;
+    /** immutable-guard's median over the empty pack's, in %. */
+    overheadPercent: number;
+    /** The empty pack's median over no pack's, in %: what any Node.js pack costs a preview. */
+    emptyPackPercent: number;
+}
+
+export interface PreviewFigures {
+    cli: { dir: string; version: string };
+    repetitions: number;
+    /** Untimed previews of each arm before the timed ones. */
+    warmups: number;
+    rows: PreviewRow[];
+}
+
+/** The `pulumi preview` part: its figures, why it did not run, or what stopped it. */
+export type PreviewResult = PreviewFigures | { skipped: string } | { failed: string };
+
+/** The pack measured over gRPC against the baseline. */
+export interface GrpcFigures {
+    policies: string[];
+    lockSource: LockSource;
+    /** Why the generated config could not be used (the run then goes on without it). */
+    configRefused?: string;
     coldStart: { runs: number; subjectMs: Sampled; baselineMs: Sampled; linkedCopyMs: Sampled; ratio: number; linkedOverInPlace: number };
     startupModules: { runs: number; sdkMs: number; ownMs: number; ownModules: number; packagesLoaded: string[] };
     configure: { firstMs: number; repeatMs: number; largeLockMs: number; baselineFirstMs: number; baselineRepeatMs: number };
@@ -86,6 +122,16 @@ export interface BenchResult {
         ratio: number;
     };
     dataSets: DataSetRow[];
+}
+
+export interface BenchResult {
+    mode: "full" | "quick";
+    machine: { node: string; cpus: number; cpuModel: string; loadAverage: number[] };
+    pack: { dir: string; name: string; version: string };
+    /** Absent with `--only cli`. */
+    grpc?: GrpcFigures;
+    /** Absent with `--only grpc`. */
+    preview?: PreviewResult;
     verdicts: Verdict[];
 }
 
@@ -105,7 +151,43 @@ export function sampled(samples: number[]): Sampled {
     return { median: median(samples), samples };
 }
 
+/** How much longer `subjectMs` takes than `referenceMs`, in % (negative when shorter). */
+export function overheadPercent(subjectMs: number, referenceMs: number): number {
+    return (subjectMs / referenceMs - 1) * 100;
+}
+
+/**
+ * The items in the order of this round: each round starts one further along, so over as many
+ * rounds as there are items each goes first once, and drift on a shared machine is spread over all.
+ */
+export function inRotation<T>(items: readonly T[], round: number): T[] {
+    const start = round % items.length;
+    return [...items.slice(start), ...items.slice(0, start)];
+}
+
+export function hasFigures(preview: PreviewResult): preview is PreviewFigures {
+    return "rows" in preview;
+}
+
 export function verdicts(r: Omit<BenchResult, "verdicts">): Verdict[] {
+    return [
+        ...(r.grpc ? grpcVerdicts(r.grpc) : []),
+        ...(r.preview && hasFigures(r.preview) ? [previewVerdict(r.preview)] : []),
+    ];
+}
+
+function previewVerdict(p: PreviewFigures): Verdict {
+    const large = p.rows[p.rows.length - 1];
+    return {
+        target: `pulumi preview ${large.resources.toLocaleString("en-US")} resources ≤ +${TARGETS.previewOverheadPercent} % over an empty pack`,
+        measured: `${fmt(large.ms["immutable-guard"].median, 0)} ms vs ${fmt(large.ms["empty pack"].median, 0)} ms`,
+        value: large.overheadPercent,
+        limit: TARGETS.previewOverheadPercent,
+        pass: large.overheadPercent <= TARGETS.previewOverheadPercent,
+    };
+}
+
+function grpcVerdicts(r: GrpcFigures): Verdict[] {
     const large = r.analyzeStack.rows[r.analyzeStack.rows.length - 1];
     const small = r.analyzeStack.rows[0];
     const worst = r.analyze.rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
@@ -165,12 +247,59 @@ function table(header: string[], rows: string[][]): string {
 
 /** The human-readable report `npm run bench` prints. */
 export function formatReport(r: BenchResult): string {
-    const out: string[] = [];
     const m = r.machine;
-    out.push(`immutable-guard ${r.pack.version} benchmark (${r.mode}) — node ${m.node}, ${m.cpus} × ${m.cpuModel}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(" ")}`);
-    out.push(`pack: ${r.pack.dir}`);
-    out.push(`policies (${r.pack.policies.length}): ${r.pack.policies.join(", ")}`);
-    out.push(`lock config: ${r.pack.lockSource}${r.pack.configRefused ? ` — not used, analyzed without it: ${r.pack.configRefused}` : ""}`);
+    const out: string[] = [
+        `immutable-guard ${r.pack.version} benchmark (${r.mode}) — node ${m.node}, ${m.cpus} × ${m.cpuModel}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(" ")}`,
+        `pack: ${r.pack.dir}`,
+        "",
+    ];
+    if (r.grpc) {
+        out.push(...formatGrpc(r.grpc));
+    }
+    if (r.preview) {
+        out.push(...formatPreview(r.preview));
+    }
+    out.push("Targets (issues #8 and #12; printed, not asserted)");
+    out.push(r.verdicts.length ? table(["target", "measured", "value", "verdict"], r.verdicts.map((v) => [
+        v.target,
+        v.measured,
+        fmt(v.value, Math.abs(v.value) >= 100 ? 0 : 2),
+        v.pass ? "PASS" : "MISS",
+    ])) : "none measured");
+    return out.join("\n") + "\n";
+}
+
+function formatPreview(p: PreviewResult): string[] {
+    if ("skipped" in p) {
+        return [`pulumi preview: SKIPPED. ${p.skipped}`, ""];
+    }
+    if ("failed" in p) {
+        return [`pulumi preview: FAILED. ${p.failed}`, ""];
+    }
+    const rows = p.rows;
+    return [
+        `pulumi preview of a deployed stack, every resource unchanged (median of ${p.repetitions} after ${p.warmups} untimed, the three in rotating order; ms)`,
+        `Pulumi CLI ${p.cli.version} (${p.cli.dir}); programs in generated JavaScript (runtime option typescript: false) on @pulumi/aws and @pulumi/kubernetes, ` +
+            "the test providers of e2e/providers; immutable-guard with the lock `immutable-guard lock` made from the stack's export",
+        table(["resources", "unchanged", "locked", "up s", "immutable-guard", "empty pack", "no pack", "over empty %", "empty over none %"], rows.map((row) => [
+            row.resources.toLocaleString("en-US"),
+            row.unchanged.toLocaleString("en-US"),
+            row.locked.toLocaleString("en-US"),
+            fmt(row.upMs / 1000, 1),
+            ...PREVIEW_ARMS.map((arm) => fmt(row.ms[arm].median, 0)),
+            fmt(row.overheadPercent, 1),
+            fmt(row.emptyPackPercent, 1),
+        ])),
+        ...rows.map((row) => `${row.resources.toLocaleString("en-US")} resources, fastest–slowest sample: ` +
+            PREVIEW_ARMS.map((arm) => `${arm} ${fmt(Math.min(...row.ms[arm].samples), 0)}–${fmt(Math.max(...row.ms[arm].samples), 0)}`).join(", ") + " ms"),
+        "",
+    ];
+}
+
+function formatGrpc(r: GrpcFigures): string[] {
+    const out: string[] = [];
+    out.push(`policies (${r.policies.length}): ${r.policies.join(", ")}`);
+    out.push(`lock config: ${r.lockSource}${r.configRefused ? ` — not used, analyzed without it: ${r.configRefused}` : ""}`);
     out.push("baseline: one trivial resource policy, compiled JS, node_modules linked to the pack's; both started like the Pulumi CLI (run-policy-pack)");
     out.push("");
 
@@ -229,13 +358,5 @@ export function formatReport(r: BenchResult): string {
         d.heapMb === undefined ? "n/a" : fmt(d.heapMb, 1),
     ])));
     out.push("");
-
-    out.push("Targets (issue #8; printed, not asserted)");
-    out.push(table(["target", "measured", "value", "verdict"], r.verdicts.map((v) => [
-        v.target,
-        v.measured,
-        fmt(v.value, v.value >= 100 ? 0 : 2),
-        v.pass ? "PASS" : "MISS",
-    ])));
-    return out.join("\n") + "\n";
+    return out;
 }

@@ -4,10 +4,14 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { analyzeRequest, analyzeStackRequest, configureRequest, PolicyPackProcess } from "../cli/analyzer-client";
+import { UsageError } from "../cli/command-line";
 import { generateStack, packConfigFor, PROJECT, STACK, typicalResources, type LockSource, type PackConfig } from "./generate-stack";
 import { createBaselinePack, createLinkedCopy, peakRssMb, RawAnalyzer, rssMb } from "./packs";
+import { runPreviewBench, type PreviewPlan } from "./preview";
+import { UNIT_SIZE } from "./preview-program";
 import {
     formatReport,
+    inRotation,
     median,
     percentile,
     sampled,
@@ -15,12 +19,15 @@ import {
     type AnalyzeRow,
     type BenchResult,
     type DataSetRow,
+    type GrpcFigures,
+    type PreviewResult,
     type StackRow,
 } from "./report";
 
 /**
  * `npm run bench`: immutable-guard against a one-policy baseline pack, both started as the Pulumi
- * CLI starts them, in one run so that drift on a shared machine cancels out of every ratio.
+ * CLI starts them, in one run so that drift on a shared machine cancels out of every ratio; then
+ * `pulumi preview` under the real CLI with immutable-guard, with an empty pack and with none.
  */
 
 interface Plan {
@@ -32,6 +39,7 @@ interface Plan {
     stacks: Array<{ resources: number; repetitions: number }>;
     /** Processes whose peak RSS after the larger stack is measured; the median is reported. */
     memoryRounds: number;
+    preview: PreviewPlan;
 }
 
 const PLANS: Record<"full" | "quick", Plan> = {
@@ -43,6 +51,7 @@ const PLANS: Record<"full" | "quick", Plan> = {
         analyzeSamples: 300,
         stacks: [{ resources: 1000, repetitions: 9 }, { resources: 10000, repetitions: 5 }],
         memoryRounds: 3,
+        preview: { sizes: [100, 1000], repetitions: 5, warmups: 1 },
     },
     quick: {
         mode: "quick",
@@ -52,15 +61,11 @@ const PLANS: Record<"full" | "quick", Plan> = {
         analyzeSamples: 30,
         stacks: [{ resources: 200, repetitions: 3 }, { resources: 2000, repetitions: 2 }],
         memoryRounds: 1,
+        preview: { sizes: [100, 1000], repetitions: 3, warmups: 1 },
     },
 };
 
 const BLOCK = 10;
-
-/** The two in the order of this round: alternating cancels drift between them. */
-function inTurn<T>(round: number, first: T, second: T): [T, T] {
-    return round % 2 ? [second, first] : [first, second];
-}
 
 function progress(message: string): void {
     process.stderr.write(`bench: ${message}\n`);
@@ -76,8 +81,7 @@ async function coldStarts(dirs: { subject: string; baseline: string; linked: str
     const samples: Record<keyof typeof dirs, number[]> = { subject: [], baseline: [], linked: [] };
     const order: Array<keyof typeof dirs> = ["subject", "baseline", "linked"];
     for (let i = 0; i < runs; i++) {
-        // Rotating the order each round spreads any drift over all three.
-        for (const which of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
+        for (const which of inRotation(order, i)) {
             const pack = await PolicyPackProcess.start(dirs[which]);
             samples[which].push(pack.startedInMs);
             await pack.stop();
@@ -111,7 +115,7 @@ const packages = [...new Set(added.filter((k) => k.includes("node_modules")).map
 console.log(JSON.stringify({ sdkMs, ownMs, ownModules: added.length, packages }));
 `;
 
-function startupModules(packDir: string, runs: number): BenchResult["startupModules"] {
+function startupModules(packDir: string, runs: number): GrpcFigures["startupModules"] {
     const results = Array.from({ length: runs }, () =>
         nodeJson<{ sdkMs: number; ownMs: number; ownModules: number; packages: string[] }>(STARTUP_SCRIPT, [packDir], packDir));
     return {
@@ -209,7 +213,7 @@ async function analyzeLatency(subject: Running, baseline: Running, plan: Plan, s
         const ours: number[] = [];
         const theirs: number[] = [];
         for (let done = 0; done < plan.analyzeSamples; done += BLOCK) {
-            for (const [running, samples] of inTurn(done / BLOCK, [subject, ours] as const, [baseline, theirs] as const)) {
+            for (const [running, samples] of inRotation([[subject, ours], [baseline, theirs]] as const, done / BLOCK)) {
                 for (let i = 0; i < BLOCK; i++) {
                     samples.push((await running.raw.timed("analyze", request)).ms);
                 }
@@ -247,7 +251,7 @@ async function analyzeStacks(subject: Running, baseline: Running, stacks: Prepar
         const theirs: number[] = [];
         let diagnostics = 0;
         for (let i = 0; i < repetitions; i++) {
-            for (const [which, samples] of inTurn(i, [subject, ours] as const, [baseline, theirs] as const)) {
+            for (const [which, samples] of inRotation([[subject, ours], [baseline, theirs]] as const, i)) {
                 const { ms, diagnostics: returned } = await which.raw.timed("analyzeStack", request);
                 samples.push(ms);
                 if (which === subject) {
@@ -294,7 +298,7 @@ async function peakMemory(
     const samples = { subject: [peakRssMb(main.subject.pack.child.pid!)], baseline: [peakRssMb(main.baseline.pack.child.pid!)] };
     const request = analyzeStackRequest(large.stack.resources).serializeBinary();
     for (let round = 1; round < rounds; round++) {
-        for (const which of inTurn(round, "subject" as const, "baseline" as const)) {
+        for (const which of inRotation(["subject", "baseline"] as const, round)) {
             const running = await startForWork(dirs[which]);
             try {
                 await configure(running, which === "subject" ? large.config : {});
@@ -323,13 +327,8 @@ async function peakMemory(
     };
 }
 
-export async function runBench(options: { quick?: boolean; packDir: string }): Promise<BenchResult> {
-    const plan = PLANS[options.quick ? "quick" : "full"];
-    const packDir = path.resolve(options.packDir);
-    const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { name: string; version: string; main?: string };
-    if (!fs.existsSync(path.join(packDir, pkg.main ?? "index.js"))) {
-        throw new Error(`${path.join(packDir, pkg.main ?? "index.js")} does not exist: run \`npm run build\` first`);
-    }
+/** The pack against the baseline over gRPC, both started as the Pulumi CLI starts them. */
+async function runGrpcBench(plan: Plan, packDir: string): Promise<GrpcFigures> {
     const baselinePack = createBaselinePack(path.join(packDir, "node_modules"));
     const linkedCopy = createLinkedCopy(packDir);
     const running: Running[] = [];
@@ -381,20 +380,18 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
         const sets = dataSets(packDir);
         progress("data sets");
 
-        const coldStart = {
-            runs: plan.coldStarts,
-            subjectMs: sampled(starts.subject),
-            baselineMs: sampled(starts.baseline),
-            linkedCopyMs: sampled(starts.linked),
-            ratio: median(starts.subject) / median(starts.baseline),
-            linkedOverInPlace: median(starts.linked) / median(starts.subject),
-        };
-        const cpus = os.cpus();
-        const result: Omit<BenchResult, "verdicts"> = {
-            mode: plan.mode,
-            machine: { node: process.versions.node, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", loadAverage: os.loadavg() },
-            pack: { dir: packDir, name: info.name, version: info.version, policies, lockSource: stacks[0].lockSource, ...(refused ? { configRefused: refused } : {}) },
-            coldStart,
+        return {
+            policies,
+            lockSource: stacks[0].lockSource,
+            ...(refused ? { configRefused: refused } : {}),
+            coldStart: {
+                runs: plan.coldStarts,
+                subjectMs: sampled(starts.subject),
+                baselineMs: sampled(starts.baseline),
+                linkedCopyMs: sampled(starts.linked),
+                ratio: median(starts.subject) / median(starts.baseline),
+                linkedOverInPlace: median(starts.linked) / median(starts.subject),
+            },
             startupModules: startup,
             configure: { firstMs: first.ms, repeatMs: repeat.ms, largeLockMs: measured.largeLockMs, baselineFirstMs: baselineFirst.ms, baselineRepeatMs: baselineRepeat.ms },
             analyze: { samples: plan.analyzeSamples, rows: analyzeRows },
@@ -407,7 +404,6 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
             memory: { ...memory, subjectIdleMb: idle.subject, baselineIdleMb: idle.baseline },
             dataSets: sets,
         };
-        return { ...result, verdicts: verdicts(result) };
     } finally {
         for (const { pack, raw } of running) {
             raw.close();
@@ -418,22 +414,89 @@ export async function runBench(options: { quick?: boolean; packDir: string }): P
     }
 }
 
+/** The `pulumi preview` part; a failure is reported beside the gRPC figures rather than losing them. */
+async function previewPart(packDir: string, packName: string, plan: PreviewPlan): Promise<PreviewResult> {
+    try {
+        return await runPreviewBench({ packDir, packName, plan, progress });
+    } catch (e) {
+        return { failed: e instanceof Error ? e.message : String(e) };
+    }
+}
+
+export interface BenchOptions {
+    quick?: boolean;
+    /** Only the gRPC part, or only `pulumi preview` under the real CLI; both by default. */
+    only?: "grpc" | "cli";
+    /** Program sizes for `pulumi preview`, instead of the plan's. */
+    previewSizes?: number[];
+    packDir: string;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+    const plan = PLANS[options.quick ? "quick" : "full"];
+    const packDir = path.resolve(options.packDir);
+    const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { name: string; version: string; main?: string };
+    if (!fs.existsSync(path.join(packDir, pkg.main ?? "index.js"))) {
+        throw new Error(`${path.join(packDir, pkg.main ?? "index.js")} does not exist: run \`npm run build\` first`);
+    }
+    const grpc = options.only === "cli" ? undefined : await runGrpcBench(plan, packDir);
+    const preview = options.only === "grpc" ? undefined : await previewPart(packDir, pkg.name, { ...plan.preview, sizes: options.previewSizes ?? plan.preview.sizes });
+    const cpus = os.cpus();
+    const result: Omit<BenchResult, "verdicts"> = {
+        mode: plan.mode,
+        machine: { node: process.versions.node, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", loadAverage: os.loadavg() },
+        pack: { dir: packDir, name: pkg.name, version: pkg.version },
+        ...(grpc ? { grpc } : {}),
+        ...(preview ? { preview } : {}),
+    };
+    return { ...result, verdicts: verdicts(result) };
+}
+
+/** `npm run bench` arguments; throws a UsageError naming the bad one. */
+export function parseBenchArgs(argv: string[]): BenchOptions & { json: boolean } {
+    const options = {
+        quick: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        pack: { type: "string", default: path.resolve(__dirname, "..") },
+        only: { type: "string" },
+        "preview-sizes": { type: "string" },
+    } as const;
+    let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
+    try {
+        values = parseArgs({ args: argv, options }).values;
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    const only = values.only;
+    if (only !== undefined && only !== "grpc" && only !== "cli") {
+        throw new UsageError(`--only takes grpc or cli, not ${JSON.stringify(only)}`);
+    }
+    const sizes = values["preview-sizes"]?.split(",").map((size) => size.trim());
+    if (sizes?.some((size) => !/^[1-9]\d*$/.test(size) || Number(size) % UNIT_SIZE !== 0)) {
+        throw new UsageError(`--preview-sizes takes a comma-separated list of multiples of ${UNIT_SIZE}, not ${JSON.stringify(values["preview-sizes"])}`);
+    }
+    return {
+        quick: values.quick,
+        json: values.json,
+        packDir: values.pack!,
+        ...(only ? { only } : {}),
+        ...(sizes ? { previewSizes: sizes.map(Number) } : {}),
+    };
+}
+
 async function main(argv: string[]): Promise<void> {
-    const { values } = parseArgs({
-        args: argv,
-        options: {
-            quick: { type: "boolean", default: false },
-            json: { type: "boolean", default: false },
-            pack: { type: "string", default: path.resolve(__dirname, "..") },
-        },
-    });
-    const result = await runBench({ quick: values.quick, packDir: values.pack! });
-    process.stdout.write(values.json ? JSON.stringify(result, null, 2) + "\n" : formatReport(result));
+    const { json, ...options } = parseBenchArgs(argv);
+    const result = await runBench(options);
+    process.stdout.write(json ? JSON.stringify(result, null, 2) + "\n" : formatReport(result));
+    if (result.preview && "failed" in result.preview) {
+        process.exitCode = 1;
+    }
 }
 
 if (require.main === module) {
     main(process.argv.slice(2)).catch((e: unknown) => {
-        process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-        process.exitCode = 1;
+        const usage = e instanceof UsageError;
+        process.stderr.write(`bench: ${usage ? e.message : e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        process.exitCode = usage ? 2 : 1;
     });
 }

@@ -8,16 +8,17 @@ import * as path from "path";
 import { PolicyPackProcess, type AnalyzedResource, type ReturnedDiagnostic } from "./analyzer-client";
 import { analyzedStack, type Unseen } from "./dry-run/captured-stack";
 import { readMocks, type MockAnswers } from "./dry-run/mocks";
-import { displayPath, loadProject, programDirectories, ProgramError, type ProgramProject } from "./dry-run/project";
+import { displayPath, loadProject, parseConfigValues, programDirectories, ProgramError, type ConfigValue, type ProgramProject } from "./dry-run/project";
 import { runProgram, withLimit, type ProgramRun } from "./dry-run/run-program";
 import { typeCheck } from "./dry-run/type-check";
 import { parseCommandLine, UsageError } from "./command-line";
 import { parseFormat, writeReport } from "./output/write";
 import { finishReport, policyMetadata, REPORT_SCHEMA_VERSION, type NotSeen, type Report, type StackReport, type Violation } from "./output/report";
-import { SourceIndex } from "./output/source-locations";
+import { SourceIndex, withProgramVariable } from "./output/source-locations";
 import { readPolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels, type PackConfig } from "./policy-config";
 import { urnParts } from "../rules/lib/lock";
-import { packRoot } from "../rules/lib/pack-package";
+import { configDigest } from "../rules/lib/config-digest";
+import { packDigestOf, packRoot } from "../rules/lib/pack-package";
 import { REPORT_ENV, type Diagnostic } from "../rules/lib/policy";
 
 const PROGRAM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -28,6 +29,8 @@ export interface DryRunOptions {
     /** A policy-pack config for every program; without it each program's `policy-config.json` is used. */
     config?: string;
     stack?: string;
+    /** Stack config given on the command line; it wins over `Pulumi.<stack>.yaml`. */
+    configValues?: readonly ConfigValue[];
     mode: "preview" | "up";
     /** Skip type checking, like PULUMI_NODEJS_TRANSPILE_ONLY=true for `pulumi preview`. */
     transpileOnly: boolean;
@@ -36,6 +39,8 @@ export interface DryRunOptions {
     mocks?: string;
     /** Exit 2 when the dry run could not see everything (a remote component, a chart, a data source). */
     failIncomplete?: boolean;
+    /** The pack to start, as `pulumi preview --policy-pack <dir>` takes it (an installed pack, say); default: this package. */
+    policyPack?: string;
     /** Called with one line per program as it finishes (the command prints them on a terminal). */
     onProgress?: (line: string) => void;
 }
@@ -57,6 +62,7 @@ type Loaded = { dir: string; project: ProgramProject } | { dir: string; error: s
 
 interface Analysis {
     pack: PolicyPackProcess;
+    packDir: string;
     info: Awaited<ReturnType<PolicyPackProcess["getAnalyzerInfo"]>>;
     reportFile: string;
     explicitConfig?: { file: string; config: PackConfig };
@@ -72,7 +78,7 @@ function levelOf(diagnostic: ReturnedDiagnostic): Violation["level"] | undefined
 function located(unseen: readonly Unseen[], project: ProgramProject): NotSeen[] {
     const sources = SourceIndex.forProgram(project.dir, project.entry);
     return unseen.map((item) => {
-        const at = item.kind === "component" && item.name ? sources.locate(item.name) : undefined;
+        const at = item.kind === "component" && item.name ? sources.locate(item.name, item.type) : undefined;
         return at ? { ...item, location: { file: displayPath(at.file), line: at.line } } : { ...item };
     });
 }
@@ -84,7 +90,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         project: project.project,
         stack: project.stack,
         description: project.description,
-        notes: [],
+        notes: run.notes,
         incomplete: located(run.unseen, project),
         violations: [],
     };
@@ -118,6 +124,7 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
     } catch (e) {
         return { ...base, error: `the pack refused the policy config: ${(e as { details?: string }).details ?? (e as Error).message}` };
     }
+    base.configDigest = configDigest(analysis.info.policies, reconciled.config, analysis.packDir);
 
     fs.writeFileSync(analysis.reportFile, "");
     const stack = analyzedStack(run.resources, project);
@@ -144,26 +151,27 @@ async function analyzeProgram(project: ProgramProject, run: ProgramRun & { ok: t
         }
         const parts = urnParts(urn);
         const name = resource?.name ?? parts?.name ?? urn;
-        const at = sources.declaration(name);
+        const type = resource?.type ?? parts?.type ?? "";
+        const at = sources.declaration(name, type);
         const propertyPath = paths.get([diagnostic.policyName, urn, diagnostic.message].join("\u0000"));
         base.violations.push({
             policy: diagnostic.policyName,
             level,
             urn,
             name,
-            type: resource?.type ?? parts?.type ?? "",
+            type,
             ...(propertyPath ? { path: propertyPath } : {}),
-            message: diagnostic.message,
+            message: withProgramVariable(diagnostic.message, name, at),
             location: { file: displayPath(at.file), line: at.line },
         });
     }
     return { ...base, resources: stack.resources.length };
 }
 
-function loadPrograms(dirs: readonly string[], stack: string | undefined): Loaded[] {
+function loadPrograms(dirs: readonly string[], stack: string | undefined, configValues: readonly ConfigValue[] = []): Loaded[] {
     return dirs.map((dir) => {
         try {
-            return { dir, project: loadProject(dir, stack) };
+            return { dir, project: loadProject(dir, stack, configValues) };
         } catch (e) {
             if (e instanceof ProgramError) {
                 return { dir, error: e.message };
@@ -190,12 +198,14 @@ function failedStack(dir: string, error: string, project?: ProgramProject, run?:
 export async function dryRun(options: DryRunOptions): Promise<Report> {
     const explicitConfig = options.config ? { file: path.resolve(options.config), config: readPolicyPackConfig(options.config).config } : undefined;
     const mocks: MockAnswers | undefined = options.mocks ? readMocks(options.mocks) : undefined;
-    const loaded = loadPrograms(programDirectories(options.programs), options.stack);
+    const loaded = loadPrograms(programDirectories(options.programs), options.stack, options.configValues);
     const projects = loaded.flatMap((l) => ("project" in l ? [l.project] : []));
     if (!packRoot) {
         throw new Error("cannot find the immutable-guard package directory");
     }
-    const packDir = packRoot;
+    // The programs run, and are type-checked, with this package's tools; the pack analyzing them may be another.
+    const toolsDir = packRoot;
+    const packDir = options.policyPack ? path.resolve(options.policyPack) : packRoot;
     const preview = options.mode === "preview";
 
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "immutable-guard-dry-run-"));
@@ -204,18 +214,18 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
     const packStarting = PolicyPackProcess.start(packDir, { env: { [REPORT_ENV]: reportFile } });
     const typeErrors = options.transpileOnly
         ? Promise.resolve(new Map<string, string[]>())
-        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), packDir);
+        : typeCheck(projects.filter((p) => p.typescript && /\.[cm]?ts$/.test(p.entry)).map((p) => ({ dir: p.dir, entry: p.entry, tsconfig: p.tsconfig, esm: p.esm })), toolsDir);
     // Swallowed here and awaited below, so a failure is reported in order rather than as an unhandled rejection.
     typeErrors.catch(() => undefined);
     const concurrency = Math.max(1, Math.min(os.cpus().length, 4));
-    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir, timeoutMs: PROGRAM_TIMEOUT_MS, mocks }));
+    const runs = withLimit(projects, concurrency, (p) => runProgram(p, { preview, organization: ORGANIZATION, packDir: toolsDir, timeoutMs: PROGRAM_TIMEOUT_MS, mocks }));
     const runOf = new Map(projects.map((p, i) => [p.dir, runs[i]]));
 
     let pack: PolicyPackProcess | undefined;
     try {
         pack = await packStarting;
         const info = await pack.getAnalyzerInfo();
-        const analysis: Analysis = { pack, info, reportFile, explicitConfig, preview };
+        const analysis: Analysis = { pack, packDir, info, reportFile, explicitConfig, preview };
         const stacks: StackReport[] = [];
         for (const entry of loaded) {
             if ("error" in entry) {
@@ -239,7 +249,7 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
         return finishReport({
             schemaVersion: REPORT_SCHEMA_VERSION,
             tool: { name: "immutable-guard", version: info.version },
-            policyPack: { name: info.name, version: info.version },
+            policyPack: { name: info.name, version: info.version, ...withDigest(packDigestOf(packDir)) },
             source: "dry-run",
             mode: options.mode,
             policies: info.policies.map(policyMetadata),
@@ -250,6 +260,10 @@ export async function dryRun(options: DryRunOptions): Promise<Report> {
         await Promise.allSettled(runs);
         fs.rmSync(scratch, { recursive: true, force: true });
     }
+}
+
+function withDigest(digest: string | null): { packDigest?: string } {
+    return digest ? { packDigest: digest } : {};
 }
 
 function progressLine(stack: StackReport, ms: number): string {
@@ -267,14 +281,20 @@ export async function run(args: string[]): Promise<number> {
         config: { type: "string" },
         format: { type: "string", default: "text" },
         stack: { type: "string" },
+        "config-value": { type: "string", multiple: true },
         mode: { type: "string", default: "preview" },
         "transpile-only": { type: "boolean", default: false },
         "soft-fail": { type: "boolean", default: false },
         mocks: { type: "string" },
         "fail-incomplete": { type: "boolean", default: false },
+        "policy-pack": { type: "string" },
     });
     if (positionals.length === 0) {
         throw new UsageError(`name at least one program directory; see immutable-guard --help`);
+    }
+    const policyPack = values["policy-pack"];
+    if (policyPack !== undefined && !fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml"))) {
+        throw new UsageError(`--policy-pack ${policyPack} is not a policy pack directory (no PulumiPolicy.yaml)`);
     }
     const format = parseFormat(values.format);
     if (values.mode !== "preview" && values.mode !== "up") {
@@ -284,11 +304,13 @@ export async function run(args: string[]): Promise<number> {
         programs: positionals,
         config: values.config,
         stack: values.stack,
+        configValues: parseConfigValues(values["config-value"] ?? []),
         mode: values.mode,
         transpileOnly: values["transpile-only"] || process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true",
         softFail: values["soft-fail"],
         mocks: values.mocks,
         failIncomplete: values["fail-incomplete"],
+        policyPack,
         onProgress: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });
     writeReport(report, format, { softFail: values["soft-fail"], failIncomplete: values["fail-incomplete"] });

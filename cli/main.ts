@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `immutable-guard` command: local dry runs, the lock, the plan gate and report rendering.
+ * The `immutable-guard` command: local dry runs, the lock, the plan gate, report rendering and the
+ * pack's own integrity check.
  */
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./command-line";
 
@@ -13,7 +14,7 @@ interface Command {
 // Each command module is loaded only when it runs, so one command's dependencies never slow another.
 const COMMANDS: Record<string, Command> = {
     "dry-run": {
-        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--mode preview|up] [--mocks <file>] [--transpile-only] [--soft-fail] [--fail-incomplete]",
+        usage: "dry-run <program-dir>... [--config <file>] [--format text|json|sarif] [--stack <name>] [--config-value <key>=<value>]... [--mode preview|up] [--mocks <file>] [--transpile-only] [--soft-fail] [--fail-incomplete] [--policy-pack <dir>]",
         summary: "Run Pulumi programs with mocked providers through the pack, as `pulumi preview --policy-pack` would.",
         run: (args) => import("./dry-run").then((m) => m.run(args)),
     },
@@ -31,6 +32,11 @@ const COMMANDS: Record<string, Command> = {
         usage: "plan-check <preview.json|-> [--config file]",
         summary: "Fail (exit 1) when `pulumi preview --json` plans an in-place update of a flagged resource.",
         run: (args) => import("./plan-check").then((m) => m.run(args)),
+    },
+    verify: {
+        usage: "verify [pack-dir] [--digest sha256:<hex>] [--config file]",
+        summary: "Check an installed pack against its pack-manifest.json (exit 1 naming each changed, missing or added file); print its pack digest and a config's digest.",
+        run: (args) => import("./verify").then((m) => m.run(args)),
     },
 };
 

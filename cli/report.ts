@@ -7,13 +7,13 @@ import * as path from "path";
 import { displayPath, loadProject, PROJECT_FILE, ProgramError, type ProgramProject } from "./dry-run/project";
 import { parseCommandLine, UsageError } from "./command-line";
 import { finishReport, REPORT_SCHEMA_VERSION, type PolicyMetadata, type Report, type StackReport, type Violation } from "./output/report";
-import { SourceIndex } from "./output/source-locations";
+import { SourceIndex, withProgramVariable } from "./output/source-locations";
 import { urnParts } from "../rules/lib/lock";
-import type { Diagnostic } from "../rules/lib/policy";
+import type { Diagnostic, Provenance } from "../rules/lib/policy";
 import { parseFormat, writeReport } from "./output/write";
 
-/** One line of the report file, as rules/lib/policy.ts writes it. */
-type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string };
+/** One line of the report file, as rules/lib/policy.ts writes it (lines written before the pack reported digests have none). */
+type ReportFileLine = Diagnostic & { policyPack: string; policyPackVersion: string } & Partial<Provenance>;
 
 const STRING_FIELDS = ["policyPack", "policyPackVersion", "policyName", "urn", "name", "type", "path", "message"] as const;
 
@@ -72,6 +72,7 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
     const seen = new Set<string>();
     const stacks = new Map<string, StackReport>();
     const sourcesOf = new Map<string, SourceIndex | undefined>();
+    const configDigests = new Map<string, Set<string>>();
     for (const line of lines) {
         // A preview and the update after it report the same finding twice; show it once.
         const key = JSON.stringify([line.policyName, line.enforcementLevel, line.urn, line.path, line.message]);
@@ -92,9 +93,13 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
                 violations: [],
             };
             stacks.set(id, entry);
+            configDigests.set(id, new Set());
             sourcesOf.set(id, program ? SourceIndex.forProgram(program.dir, program.entry) : undefined);
         }
-        const at = sourcesOf.get(id)?.declaration(line.name);
+        if (line.configDigest) {
+            configDigests.get(id)!.add(line.configDigest);
+        }
+        const at = sourcesOf.get(id)?.declaration(line.name, line.type);
         const violation: Violation = {
             policy: line.policyName,
             level: line.enforcementLevel,
@@ -102,16 +107,26 @@ async function buildReport(lines: readonly ReportFileLine[], programs: readonly 
             name: line.name,
             type: line.type,
             ...(line.path ? { path: line.path } : {}),
-            message: line.message,
+            message: at ? withProgramVariable(line.message, line.name, at) : line.message,
             ...(at ? { location: { file: displayPath(at.file), line: at.line } } : {}),
         };
         entry.violations.push(violation);
     }
     const versions = [...new Set(lines.map((l) => l.policyPackVersion))];
+    const packDigests = [...new Set(lines.flatMap((l) => (l.packDigest ? [l.packDigest] : [])))];
+    for (const [id, digests] of configDigests) {
+        if (digests.size > 0) {
+            stacks.get(id)!.configDigest = [...digests].join(", ");
+        }
+    }
     return finishReport({
         schemaVersion: REPORT_SCHEMA_VERSION,
         tool: { name: "immutable-guard", version: installed.version },
-        policyPack: { name: lines[0]?.policyPack ?? "immutable-guard", version: versions.join(", ") || installed.version },
+        policyPack: {
+            name: lines[0]?.policyPack ?? "immutable-guard",
+            version: versions.join(", ") || installed.version,
+            ...(packDigests.length > 0 ? { packDigest: packDigests.join(", ") } : {}),
+        },
         source: "report",
         policies: installed.policies,
         stacks: [...stacks.values()],

@@ -23,6 +23,16 @@ describe("the lock under the real CLI", () => {
         program.withEvents(["preview", "--non-interactive", "--policy-pack", PACK_DIR, "--policy-pack-config", config, ...extra]);
     const setVariant = (variant: string) => program.must(["config", "set", "variant", variant]);
 
+    /** A copy of the lock's config with a week-long exemption of the evidence bucket. */
+    function withBucketExemption(reason: string): string {
+        const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
+        const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
+        config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason, expires }];
+        const file = path.join(workspace.root, `lock-config-exempted-${reason.replace(/\W+/g, "-")}.json`);
+        fs.writeFileSync(file, JSON.stringify(config));
+        return file;
+    }
+
     before(async () => {
         workspace = new Workspace();
         ({ program, lockConfig, encryptedLockConfig, exported } = await deployLockedStack(workspace));
@@ -92,11 +102,7 @@ describe("the lock under the real CLI", () => {
 
         it("passes the preview with the documented short exemption, and shows the exemption used", async () => {
             // As docs/lock.md says: the exemption in the config, and the lock regenerated with it in the same commit.
-            const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
-            const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
-            config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason: "rotate the evidence bucket's owner", expires }];
-            const exempted = path.join(workspace.root, "lock-config-exempted.json");
-            fs.writeFileSync(exempted, JSON.stringify(config));
+            const exempted = withBucketExemption("rotate the evidence bucket's owner");
             const relocked = await immutableGuard(["lock", "-", "--config", exempted, "--out", exempted], exported);
             assert.equal(relocked.code, 0, relocked.stderr);
 
@@ -107,12 +113,7 @@ describe("the lock under the real CLI", () => {
         });
 
         it("fails the preview with an exemption the lock does not know: a weaker setting", async () => {
-            const config = JSON.parse(fs.readFileSync(lockConfig, "utf8"));
-            const expires = new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10);
-            config["immutable-no-in-place-update"].exemptions = [{ urn: BUCKET_URN, reason: "slipped in without a new lock", expires }];
-            const exempted = path.join(workspace.root, "lock-config-unknown-exemption.json");
-            fs.writeFileSync(exempted, JSON.stringify(config));
-            const result = await preview(exempted);
+            const result = await preview(withBucketExemption("slipped in without a new lock"));
             assert.notEqual(result.code, 0, result.stdout);
             assert.ok(findings(result.events).some((f) => f.level === "mandatory" && /exemption/i.test(f.message)), result.stdout);
         });

@@ -7,7 +7,7 @@ import { analyzedStack, type CapturedResource } from "../cli/dry-run/captured-st
 import { answerDataSource, renderPolicyDocument, type DataSourceContext } from "../cli/dry-run/data-sources";
 import { mockAnswer, parseMocks } from "../cli/dry-run/mocks";
 import { asAnalyzerSees, describeProgramError } from "../cli/dry-run/program-host";
-import { loadProject, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
+import { loadProject, parseConfigValues, programDirectories, ProgramError, SECURE_PLACEHOLDER } from "../cli/dry-run/project";
 import { UsageError } from "../cli/command-line";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig, settingsWithLevels } from "../cli/policy-config";
 import { UNKNOWN_STRING } from "../rules/lib/unknowns";
@@ -79,6 +79,29 @@ describe("dry run", () => {
         it("follows `main` to the program's entry file", () => {
             const dir = tempProgram({ "Pulumi.yaml": "name: shop\nruntime: nodejs\nmain: src/\n", "src/index.ts": "" });
             assert.equal(loadProject(dir).entry, path.join(dir, "src", "index.ts"));
+        });
+
+        it("lets --config-value set stack config over the stack file, in the project's namespace when the key has none", () => {
+            const dir = tempProgram({
+                "Pulumi.yaml": "name: shop\nruntime: nodejs\n",
+                "Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n  shop:dbPassword:\n    secure: v1:AAAA\n",
+                "index.ts": "",
+            });
+            const project = loadProject(dir, undefined, parseConfigValues(["aws:region=eu-central-1", "bucketName=acme=records", "dbPassword=s3cr3t", "other:flag="]));
+            assert.deepEqual(project.config, {
+                "aws:region": "eu-central-1",
+                "shop:dbPassword": "s3cr3t",
+                "shop:bucketName": "acme=records",
+                "other:flag": "",
+            });
+            assert.deepEqual(project.secretKeys, ["shop:dbPassword"], "a value the stack keeps secure stays secret");
+        });
+
+        it("refuses a --config-value that is not key=value, without echoing it", () => {
+            assert.throws(() => parseConfigValues(["hunter2"]), (e: Error) => e instanceof UsageError && /one has no =/.test(e.message) && !e.message.includes("hunter2"));
+            for (const bad of ["=value", ":region=x", "aws:=x", "my key=x"]) {
+                assert.throws(() => parseConfigValues([bad]), UsageError, bad);
+            }
         });
 
         it("refuses a program of another runtime, naming it", () => {
@@ -198,6 +221,14 @@ describe("dry run", () => {
             const error = new Error("⨯ Unable to compile TypeScript:\nindex.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.");
             error.name = "TSError";
             assert.match(describeProgramError(error, "/work/app"), /^⨯ Unable to compile TypeScript:\nindex\.ts\(3,7\): error TS2322/);
+        });
+
+        it("names a required config key the stack does not set, and how to pass it to the dry run", () => {
+            const error = Object.assign(new Error("Missing required configuration variable 'shop:bucketName'\n\tplease set a value using the command `pulumi config set shop:bucketName <value>`"), { key: "shop:bucketName" });
+            error.stack = `Error: ${error.message}\n    at Config.require (/work/app/node_modules/@pulumi/pulumi/config.js:1:1)\n    at Object.<anonymous> (/work/app/index.ts:5:27)`;
+            assert.equal(describeProgramError(error, "/work/app", "prod"),
+                "the program requires the config value shop:bucketName, which is not set (Object.<anonymous> (index.ts:5:27)): " +
+                "pass it with `--config-value shop:bucketName=<value>`, or set it in Pulumi.prod.yaml");
         });
 
         it("describes a thrown value that is not an Error", () => {

@@ -53,10 +53,13 @@ export interface HostRequest {
 /** What the program made that the dry run could not see; a location is added by the parent. */
 export type Unseen = Omit<NotSeen, "location">;
 
-/** `unseen` is kept when the program fails: what it could not answer often explains the failure. */
+/**
+ * `unseen` is kept when the program fails: what it could not answer often explains the failure.
+ * `notes` say how the dry run differs for this program (an SDK too old for a mode).
+ */
 export type HostResponse =
-    | { ok: true; resources: CapturedResource[]; unseen: Unseen[] }
-    | { ok: false; error: string; unseen: Unseen[] };
+    | { ok: true; resources: CapturedResource[]; unseen: Unseen[]; notes: string[] }
+    | { ok: false; error: string; unseen: Unseen[]; notes: string[] };
 
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 

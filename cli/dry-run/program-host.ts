@@ -9,7 +9,7 @@ import * as path from "path";
 import { fileURLToPath, pathToFileURL } from "url";
 import type { CapturedResource, HostRequest, HostResponse, Unseen } from "./captured-stack";
 import { answerDataSource } from "./data-sources";
-import { previewState } from "./provider-check";
+import { registrationState } from "./provider-check";
 
 // Wire signatures of the values the SDK serializes specially (sdk/nodejs/runtime/rpc.ts).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -82,6 +82,12 @@ function registerTypeScript(request: HostRequest, pulumiDir: string): void {
             ...fromTsconfig,
         },
     });
+}
+
+/** The key of the SDK's ConfigMissingError (`config.require` of a key the stack does not set). */
+function missingConfigKey(error: Error): string | undefined {
+    const { key } = error as Error & { key?: unknown };
+    return typeof key === "string" && error.message.startsWith("Missing required configuration variable") ? key : undefined;
 }
 
 // `import()` written so that the CommonJS output of the compiler keeps it (it would turn it into `require`).
@@ -189,7 +195,7 @@ function libraryLocation(location: string): string {
 }
 
 /** An error as the user needs it: what went wrong and where in their program, not the tool's stack. */
-export function describeProgramError(error: unknown, programDir: string): string {
+export function describeProgramError(error: unknown, programDir: string, stackName = "<stack>"): string {
     if (!(error instanceof Error)) {
         return `the program threw ${typeof error === "string" ? JSON.stringify(error) : String(error)}`;
     }
@@ -208,6 +214,14 @@ export function describeProgramError(error: unknown, programDir: string): string
     const raisedIn = stack[0] && stack[0].location.includes(NODE_MODULES) ? `raised in ${libraryLocation(stack[0].location)}` : undefined;
     // Raised where the program's own code is not on the stack: the call that set the work going.
     const origin = own ?? frames((error as { [ORIGIN]?: CallSite })[ORIGIN]?.stack).find((f) => inProgram(f.location, programDir));
+    const key = missingConfigKey(error);
+    if (key) {
+        // The SDK raises it for the program's own `require` of the key: that line is the place, not the SDK's.
+        const line = own ? programFrame(own, programDir) : origin && path.relative(programDir, origin.location);
+        // The SDK's advice (`pulumi config set`) needs a Pulumi stack; the dry run takes the value itself.
+        return `the program requires the config value ${key}, which is not set${line ? ` (${line})` : ""}: pass it with \`--config-value ${key}=<value>\`, ` +
+            `or set it in Pulumi.${stackName}.yaml`;
+    }
     const where = own && !raisedIn
         ? programFrame(own, programDir)
         : [raisedIn, origin && `from ${path.relative(programDir, origin.location)}`].filter(Boolean).join(", ");
@@ -229,7 +243,12 @@ interface Request {
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> };
 }
-type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+/** A registration's response; `setUnknown` exists where the SDK knows outputs that stay unknown at `up`. */
+interface RegistrationResponse {
+    getUrn(): string;
+    setUnknown?(unknown: boolean): void;
+}
+type Callback = (error: Error | null, response?: RegistrationResponse) => void;
 interface Monitor {
     newUrn?(parent: string, type: string, name: string): string;
     registerResource(request: Request, callback: Callback): void;
@@ -261,8 +280,42 @@ function capture(request: Request): CapturedResource {
     };
 }
 
-/** What the program could not show the dry run, kept outside `run` so that a failure still reports it. */
+type ResolveProperties = (res: unknown, resolvers: unknown, type: string, name: string, allProps: Record<string, unknown>, deps: unknown, err: unknown, keepUnknowns?: boolean) => void;
+
+/**
+ * With no provider, a resource's outputs are its inputs. At `up` the SDK would take every other
+ * output (an id, an ARN, a generated name, an endpoint) as known and absent, and a document built
+ * from it would lose that part silently. In up mode they stay unknown, as at preview, so the rules
+ * give their advisory: the SDK is told so as the engine tells it of a create it did not run (the
+ * `unknown` mark of a registration's response), and an SDK older than that mark resolves each
+ * custom resource's outputs as for a skipped step, where whatever is missing is unknown.
+ */
+function keepComputedOutputsUnknown(pulumiDir: string, pulumi: typeof import("@pulumi/pulumi"), notes: Set<string>): (response: RegistrationResponse, custom: boolean) => void {
+    const rpc = require(path.join(pulumiDir, "runtime", "rpc")) as { resolveProperties?: ResolveProperties };
+    const resolveProperties = rpc.resolveProperties;
+    if (typeof resolveProperties === "function" && resolveProperties.length >= 8) {
+        rpc.resolveProperties = (res, resolvers, type, name, allProps, deps, err, keepUnknowns) => {
+            if (!pulumi.CustomResource.isInstance(res)) {
+                return resolveProperties(res, resolvers, type, name, allProps, deps, err, keepUnknowns);
+            }
+            // An input that was unknown comes back as an undefined value: unknown too, not absent.
+            const known = Object.fromEntries(Object.entries(allProps).filter(([, value]) => value !== undefined));
+            return resolveProperties(res, resolvers, type, name, known, deps, err, true);
+        };
+    } else {
+        notes.add("this program's @pulumi/pulumi is too old to keep outputs unknown at `up`: in --mode up, values only a provider computes " +
+            "(ids, ARNs, generated names) read as absent; preview mode sees them as unknown");
+    }
+    return (response, custom) => {
+        if (custom) {
+            response.setUnknown?.(true);
+        }
+    };
+}
+
+/** What the program could not show the dry run, and notes on how it ran, kept outside `run` so that a failure still reports them. */
 const unseen: Unseen[] = [];
+const notes = new Set<string>();
 const unseenKeys = new Set<string>();
 
 function notSeen(item: Unseen, key = `${item.kind}\u0000${item.type}\u0000${item.name ?? ""}`): void {
@@ -295,7 +348,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
 
     const pulumiEntry = resolveFrom(request, "@pulumi/pulumi");
     if (!pulumiEntry) {
-        return { ok: false, error: "cannot find @pulumi/pulumi from the program or the pack; install the program's dependencies (npm install)", unseen };
+        return { ok: false, error: "cannot find @pulumi/pulumi from the program or the pack; install the program's dependencies (npm install)", unseen, notes: [] };
     }
     const pulumiDir = path.dirname(pulumiEntry);
     if (request.typescript) {
@@ -307,7 +360,8 @@ async function run(request: HostRequest): Promise<HostResponse> {
     traceOrigins(pulumi as unknown as PatchableSdk);
 
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({ id: request.preview ? undefined : `${args.name}-id`, state: request.preview ? previewState(args.type, args.inputs as Record<string, unknown>) : args.inputs }),
+        // Only a resource read by its id has one: any other id would be assigned by the provider.
+        newResource: (args) => ({ id: args.id || undefined, state: registrationState(args.type, args.inputs as Record<string, unknown>) }),
         call: (args) => {
             const answer = answerDataSource(args.token, args.inputs as Record<string, unknown>, { config: request.config, preview: request.preview, mocks: request.mocks });
             if (!answer.answered) {
@@ -326,6 +380,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
         const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
         return `urn:pulumi:${request.stack}::${request.project}::${qualified}::${name}`;
     };
+    const atUp = request.preview ? undefined : keepComputedOutputsUnknown(pulumiDir, pulumi, notes);
     const registerResource = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
         const record = capture(req);
@@ -337,6 +392,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
         registerResource(req, (error, response) => {
             if (response) {
                 record.urn = response.getUrn();
+                atUp?.(response, record.custom);
                 if (component) {
                     component.urn = record.urn;
                 }
@@ -359,7 +415,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
         return typeof exported === "function" ? await (exported as () => unknown)() : exported;
     });
     await settings.waitForRPCs();
-    return { ok: true, resources: captured.filter((r) => r.urn !== ""), unseen };
+    return { ok: true, resources: captured.filter((r) => r.urn !== ""), unseen, notes: [...notes] };
 }
 
 let replied = false;
@@ -374,7 +430,7 @@ function reply(response: HostResponse): void {
 
 if (require.main === module) {
     process.once("message", (request: HostRequest) => {
-        const fail = (error: unknown) => reply({ ok: false, error: describeProgramError(error, request.programDir), unseen });
+        const fail = (error: unknown) => reply({ ok: false, error: describeProgramError(error, request.programDir, request.stack), unseen, notes: [...notes] });
         process.on("uncaughtException", fail);
         process.on("unhandledRejection", fail);
         // A registration whose input rejected fails only as an unhandled rejection, reported once the

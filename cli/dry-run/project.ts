@@ -41,6 +41,12 @@ export function displayPath(file: string): string {
     return (relative === "" ? "." : relative.startsWith("..") || path.isAbsolute(relative) ? file : relative).split(path.sep).join("/");
 }
 
+/** Whether `file` is inside `dir` (not `dir` itself). */
+export function isWithin(file: string, dir: string): boolean {
+    const relative = path.relative(dir, file);
+    return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+}
+
 /**
  * Expands the directories given on the command line: a program directory stands for itself; a
  * directory without `Pulumi.yaml` stands for the programs directly inside it (so `examples`
@@ -99,8 +105,34 @@ function configValue(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Project defaults (`config:` in Pulumi.yaml) overlaid by the stack file's values. */
-function stackConfig(dir: string, project: string, projectDoc: Record<string, unknown>, stack: string): { config: Record<string, string>; secretKeys: string[] } {
+/** A stack config value given on the command line (`--config-value key=value`). */
+export interface ConfigValue {
+    /** `namespace:name`, or a bare name of the project's own namespace, as `pulumi config set` takes it. */
+    key: string;
+    value: string;
+}
+
+/** Reads `--config-value` arguments; a malformed one is a usage error that never echoes its value. */
+export function parseConfigValues(args: readonly string[]): ConfigValue[] {
+    return args.map((arg) => {
+        const at = arg.indexOf("=");
+        const key = at < 0 ? "" : arg.slice(0, at);
+        if (at < 0 || !/^[^:\s=]+(?::[^:\s=]+)*$/.test(key)) {
+            throw new UsageError(`--config-value takes key=value, with a key such as region, aws:region or my-project:region` +
+                (at < 0 ? "; one has no =" : `; "${key}" is not a config key`));
+        }
+        return { key, value: arg.slice(at + 1) };
+    });
+}
+
+/** Project defaults (`config:` in Pulumi.yaml), overlaid by the stack file's values, then the command line's. */
+function stackConfig(
+    dir: string,
+    project: string,
+    projectDoc: Record<string, unknown>,
+    stack: string,
+    overrides: readonly ConfigValue[],
+): { config: Record<string, string>; secretKeys: string[] } {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
@@ -124,6 +156,10 @@ function stackConfig(dir: string, project: string, projectDoc: Record<string, un
                 secretKeys.push(qualify(key));
             }
         }
+    }
+    // A value the stack file keeps `secure:` stays secret when given in plain text here.
+    for (const { key, value } of overrides) {
+        config[qualify(key)] = value;
     }
     return { config, secretKeys };
 }
@@ -175,7 +211,7 @@ function entryFile(main: string, esm: boolean): string {
     throw new ProgramError(`${displayPath(main)} has no ${esm ? "index.js, index.mjs, index.ts or index.mts" : "index.ts or index.js"} to run`);
 }
 
-export function loadProject(dir: string, requestedStack?: string): ProgramProject {
+export function loadProject(dir: string, requestedStack?: string, configValues: readonly ConfigValue[] = []): ProgramProject {
     const doc = readYaml(path.join(dir, PROJECT_FILE));
     const project = doc.name;
     if (typeof project !== "string" || project === "") {
@@ -201,7 +237,7 @@ export function loadProject(dir: string, requestedStack?: string): ProgramProjec
         typescript: runtime.options.typescript !== false,
         esm,
         tsconfig: fs.existsSync(tsconfig) ? tsconfig : undefined,
-        ...stackConfig(dir, project, doc, stack),
+        ...stackConfig(dir, project, doc, stack, configValues),
         policyConfigFile: fs.existsSync(policyConfig) ? policyConfig : undefined,
     };
 }

@@ -227,13 +227,13 @@ export function checkedInputs(type: string, urn: string, inputs: Props, provider
 }
 
 /**
- * The state the mocked resource monitor answers a registration with at preview. A Kubernetes object's
- * auto-name is known in a real preview (Check draws it) but is random, so whatever the dry run drew would
- * differ from the deployed name that other resources' inputs hold in a lock: it is unknown here, as any
- * provider-computed value is, and those inputs are compared when `pulumi up` runs. (An AWS auto-name is a
- * top-level output the program did not set, which the mocks already leave unknown at preview.)
+ * The state the mocked resource monitor answers a registration with. A Kubernetes object's auto-name is
+ * known in a real preview (Check draws it) but random, so whatever the dry run drew would differ from the
+ * deployed name that other resources' inputs hold in a lock: it is unknown here, as every value a provider
+ * computes is, and those inputs are compared when `pulumi up` runs. (An AWS auto-name is a top-level output
+ * the program did not set, which the dry run already keeps unknown.)
  */
-export function previewState(type: string, inputs: Props): Props {
+export function registrationState(type: string, inputs: Props): Props {
     if (!type.startsWith("kubernetes:") || type.startsWith("kubernetes:yaml") || type.startsWith("kubernetes:helm")) {
         return inputs;
     }

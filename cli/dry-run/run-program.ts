@@ -64,14 +64,14 @@ export function runProgram(project: ProgramProject, options: ProgramRunOptions):
         };
         const timer = setTimeout(() => {
             child.kill("SIGKILL");
-            finish({ ok: false, error: `the program did not finish within ${options.timeoutMs / 1000} s`, unseen: [] });
+            finish({ ok: false, error: `the program did not finish within ${options.timeoutMs / 1000} s`, unseen: [], notes: [] });
         }, options.timeoutMs);
         // What the program prints is kept (its end only) to explain a failure.
         const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2 * OUTPUT_TAIL));
         child.stdout?.on("data", keep);
         child.stderr?.on("data", keep);
         child.on("message", (response: HostResponse) => finish(response));
-        child.on("error", (error) => finish({ ok: false, error: `the program could not be started: ${error.message}`, unseen: [] }));
+        child.on("error", (error) => finish({ ok: false, error: `the program could not be started: ${error.message}`, unseen: [], notes: [] }));
         child.on("exit", (code, signal) => {
             const printed = tail(output);
             finish({
@@ -79,6 +79,7 @@ export function runProgram(project: ProgramProject, options: ProgramRunOptions):
                 error: `the program exited (${signal ?? `code ${code}`}) before it finished registering resources` +
                     (printed ? `; it printed:\n${printed}` : ""),
                 unseen: [],
+                notes: [],
             });
         });
         child.send(request);

@@ -8,6 +8,7 @@ import { fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type * as TS from "typescript";
+import { isWithin } from "./project";
 
 export interface TypeCheckTarget {
     dir: string;
@@ -46,11 +47,6 @@ function compilerOptions(ts: typeof TS, target: TypeCheckTarget): TS.CompilerOpt
         onUnRecoverableConfigFileDiagnostic: () => undefined,
     });
     return { ...defaults, ...(parsed?.options ?? {}), noEmit: true };
-}
-
-function isWithin(file: string, dir: string): boolean {
-    const relative = path.relative(dir, file);
-    return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
 }
 
 function checkTargets(request: WorkerRequest): Record<string, string[]> {

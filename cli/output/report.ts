@@ -18,7 +18,7 @@ export interface Violation {
     /** Property path the finding is about, when the pack reported one. */
     path?: string;
     message: string;
-    /** Where the resource is declared: the program file and the line of its logical name. */
+    /** Where the resource is declared: the program file and the line of the constructor call that names it. */
     location?: { file: string; line: number };
 }
 
@@ -53,6 +53,8 @@ export interface StackReport {
     resources?: number;
     /** The policy-pack config file used, if any. */
     config?: string;
+    /** The digest of the config in force (rules/lib/config-digest.ts); several, comma-separated, when a report file holds several. */
+    configDigest?: string;
     /** Why the program could not be analyzed; its violations are then empty. */
     error?: string;
     /** Things the user should know that are not violations (e.g. a data source that was not simulated). */
@@ -76,7 +78,8 @@ export interface PolicyMetadata {
 export interface Report {
     schemaVersion: typeof REPORT_SCHEMA_VERSION;
     tool: { name: "immutable-guard"; version: string };
-    policyPack: { name: string; version: string };
+    /** `packDigest`: the digest of the pack's manifest (cli/pack-manifest.ts), when it has one. */
+    policyPack: { name: string; version: string; packDigest?: string };
     source: "dry-run" | "report";
     /** The dry run's mode: `preview` (outputs of other resources unknown) or `up`. */
     mode?: "preview" | "up";
@@ -142,6 +145,7 @@ function inFieldOrder(stack: StackReport): StackReport {
         description: stack.description,
         resources: stack.resources,
         config: stack.config,
+        configDigest: stack.configDigest,
         error: stack.error,
         notes: stack.notes,
         incomplete: stack.incomplete,

@@ -1,12 +1,18 @@
 import { createHash } from "crypto";
+import * as path from "path";
 import { pathToFileURL } from "url";
+import { isWithin } from "../dry-run/project";
 import type { PolicyMetadata, Report, StackReport, Violation } from "./report";
 
 /**
  * SARIF 2.1.0 for GitHub code scanning: one rule per policy (metadata from the pack), one result
  * per violation with `ruleId` = policy name, level `error` (mandatory) or `warning` (advisory),
- * a message that names the resource, and a location in the program (the line of the resource's
- * logical name, else the entry file's first line: code scanning needs a line for every result).
+ * a message that names the resource, and a location in the program (the constructor call that
+ * names the resource, else the entry file's first line: code scanning needs a line for every result).
+ *
+ * Every artifact location is a relative reference resolved against a base in `originalUriBaseIds`,
+ * as SARIF 3.4.4 requires (Microsoft's multitool rejects an absolute path under a base: SARIF1004):
+ * `%SRCROOT%` is the working directory, and a program outside it gets a base of its own.
  */
 
 const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -53,18 +59,66 @@ function rule(policy: PolicyMetadata) {
     };
 }
 
-function uri(file: string): string {
-    return encodeURI(file);
+/** A relative path as a URI reference: each segment percent-encoded, so `#`, `?` or `%` in a name stay part of it. */
+function relativeReference(relative: string): string {
+    return relative.split(path.sep).join("/").split("/").map(encodeURIComponent).join("/");
 }
 
-function physicalLocation(file: string, line: number) {
-    return { artifactLocation: { uri: uri(file), uriBaseId: SRCROOT }, region: { startLine: line } };
+/** A directory as an absolute `file:` URI ending in `/`, as a base URI must (SARIF 3.14.14). */
+function directoryUri(dir: string): string {
+    const href = pathToFileURL(dir).href;
+    return href.endsWith("/") ? href : `${href}/`;
 }
 
-function whereDeclared(stack: StackReport, violation: Violation, fallbackFile: string | undefined) {
+interface ArtifactLocation {
+    uri: string;
+    uriBaseId: string;
+}
+
+/**
+ * Paths in a report are relative to the working directory, or absolute when they are outside it.
+ * An absolute one is made relative to the program directory that holds it (else its own
+ * directory), and each such directory is a base named `PROGRAM<n>`.
+ */
+class ArtifactBases {
+    private readonly outside = new Map<string, string>();
+
+    constructor(private readonly programDirs: readonly string[]) {}
+
+    locate(file: string): ArtifactLocation {
+        if (!path.isAbsolute(file)) {
+            return { uri: relativeReference(file), uriBaseId: SRCROOT };
+        }
+        const root = this.programDirs
+            .filter((dir) => isWithin(file, dir))
+            .sort((a, b) => b.length - a.length)[0] ?? path.dirname(file);
+        let id = this.outside.get(root);
+        if (!id) {
+            id = `PROGRAM${this.outside.size + 1}`;
+            this.outside.set(root, id);
+        }
+        return { uri: relativeReference(path.relative(root, file)), uriBaseId: id };
+    }
+
+    originalUriBaseIds(): Record<string, { uri: string; description?: { text: string } }> {
+        const bases: Record<string, { uri: string; description?: { text: string } }> = {
+            [SRCROOT]: { uri: directoryUri(process.cwd()), description: { text: "the working directory of the run" } },
+        };
+        for (const [dir, id] of this.outside) {
+            bases[id] = { uri: directoryUri(dir), description: { text: `${dir}, outside the working directory` } };
+        }
+        return bases;
+    }
+}
+
+function physicalLocation(bases: ArtifactBases, file: string, line: number) {
+    return { artifactLocation: bases.locate(file), region: { startLine: line } };
+}
+
+function whereDeclared(bases: ArtifactBases, stack: StackReport, violation: Violation, fallbackFile: string | undefined) {
     const at = violation.location ?? (stack.entry ? { file: stack.entry, line: 1 } : fallbackFile ? { file: fallbackFile, line: 1 } : undefined);
     return at ? [{
-        physicalLocation: physicalLocation(at.file, at.line),
+        physicalLocation: physicalLocation(bases, at.file, at.line),
         logicalLocations: [{ name: violation.name, fullyQualifiedName: violation.urn, kind: "resource" }],
     }] : [];
 }
@@ -73,11 +127,21 @@ function fingerprint(violation: Violation): string {
     return createHash("sha256").update([violation.policy, violation.urn, violation.path ?? "", violation.message].join("\u0000")).digest("hex");
 }
 
+/** The pack and config digests a result can be traced to; see README "Traceability". */
+function provenance(report: Report): Record<string, string> {
+    const configs = [...new Set(report.stacks.flatMap((s) => (s.configDigest ? s.configDigest.split(", ") : [])))];
+    return {
+        ...(report.policyPack.packDigest ? { packDigest: report.policyPack.packDigest } : {}),
+        ...(configs.length > 0 ? { configDigest: configs.join(", ") } : {}),
+    };
+}
+
 /**
  * @param fallbackFile where results point when a stack has no program (reports without `--program`).
  */
 export function renderSarif(report: Report, options: { fallbackFile?: string } = {}): string {
     const ruleIndex = new Map(report.policies.map((p, i) => [p.name, i]));
+    const bases = new ArtifactBases(report.stacks.flatMap((s) => (s.program && path.isAbsolute(s.program) ? [s.program] : [])));
     const rules = report.policies.map(rule);
     const results = report.stacks.flatMap((stack) => stack.violations.map((v) => {
         let index = ruleIndex.get(v.policy);
@@ -92,7 +156,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
             ruleIndex: index,
             level: v.level === "mandatory" ? "error" : "warning",
             message: { text: `[${v.level}] ${v.policy} (${v.name}: ${v.type}): ${v.message}` },
-            locations: whereDeclared(stack, v, options.fallbackFile),
+            locations: whereDeclared(bases, stack, v, options.fallbackFile),
             partialFingerprints: { "immutableGuardFinding/v1": fingerprint(v) },
             properties: {
                 urn: v.urn,
@@ -101,13 +165,14 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
                 project: stack.project,
                 stack: stack.stack,
                 ...(v.path ? { propertyPath: v.path } : {}),
+                ...(stack.configDigest ? { configDigest: stack.configDigest } : {}),
             },
         };
     }));
     const failures = report.stacks.filter((s) => s.error !== undefined).map((s) => ({
         level: "error",
         message: { text: `${s.program ?? `${s.project}/${s.stack}`} could not be analyzed: ${s.error}` },
-        ...(s.entry ? { locations: [{ physicalLocation: physicalLocation(s.entry, 1) }] } : {}),
+        ...(s.entry ? { locations: [{ physicalLocation: physicalLocation(bases, s.entry, 1) }] } : {}),
     }));
     // What the dry run could not see is a warning of the run itself, never a result: nothing was found wrong with it.
     const unseen = report.stacks.flatMap((s) => (s.incomplete ?? []).map((item) => {
@@ -116,7 +181,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
             level: "warning",
             message: { text: `${s.program ?? `${s.project}/${s.stack}`}: not seen by the dry run: ${item.message}` },
             descriptor: { id: NOT_SEEN.id, index: 0 },
-            ...(at ? { locations: [{ physicalLocation: physicalLocation(at.file, at.line) }] } : {}),
+            ...(at ? { locations: [{ physicalLocation: physicalLocation(bases, at.file, at.line) }] } : {}),
             properties: { kind: item.kind, type: item.type, ...(item.name ? { name: item.name } : {}), ...(item.urn ? { urn: item.urn } : {}), project: s.project, stack: s.stack },
         };
     }));
@@ -129,6 +194,7 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
                     name: report.tool.name,
                     version: report.tool.version,
                     semanticVersion: report.tool.version,
+                    properties: provenance(report),
                     rules,
                     notifications: [NOT_SEEN],
                 },
@@ -136,9 +202,12 @@ export function renderSarif(report: Report, options: { fallbackFile?: string } =
             invocations: [{
                 executionSuccessful: failures.length === 0,
                 toolExecutionNotifications: [...failures, ...unseen],
+                // Where code scanning finds the checkout when a location is not under %SRCROOT%.
+                workingDirectory: { uri: directoryUri(process.cwd()) },
                 ...(unseen.length > 0 ? { properties: { incomplete: true } } : {}),
             }],
-            originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(process.cwd() + "/").href } },
+            // After every location above is made: a location outside the working directory adds its base.
+            originalUriBaseIds: bases.originalUriBaseIds(),
             columnKind: "utf16CodeUnits",
             results,
         }],

@@ -59,6 +59,9 @@ function stackLines(stack: StackReport, report: Report, style: Style): string[] 
     if (stack.description) {
         lines.push(style.dim(indent(stack.description)));
     }
+    if (stack.configDigest) {
+        lines.push(style.dim(indent(`config ${stack.configDigest}`)));
+    }
     if (stack.error !== undefined) {
         lines.push(indent(`${style.level("mandatory", "error:")} could not be analyzed: ${stack.error}`));
     } else if (stack.violations.length === 0) {
@@ -95,8 +98,14 @@ function summaryLine(report: Report): string {
     return `${scope}: ${plural(summary.mandatory, "mandatory violation")}, ${plural(summary.advisory, "advisory violation")}${errors}.${incomplete}`;
 }
 
+/** Which pack judged: its version and digest, the first thing an auditor matches against `verify`. */
+function headerLine(report: Report): string {
+    const { policyPack } = report;
+    return `${policyPack.name} v${policyPack.version}  pack ${policyPack.packDigest ?? "digest unknown (a pack without pack-manifest.json, or report lines written without digests)"}`;
+}
+
 export function renderText(report: Report, style: Style, options: { softFail?: boolean; failIncomplete?: boolean } = {}): string {
-    const blocks = report.stacks.map((s) => stackLines(s, report, style).join("\n"));
+    const blocks = [style.dim(headerLine(report)), ...report.stacks.map((s) => stackLines(s, report, style).join("\n"))];
     let summary = style.bold(summaryLine(report));
     if (options.softFail && report.summary.mandatory > 0) {
         summary += "\n" + style.dim("--soft-fail: mandatory violations are reported but do not fail this run.");

@@ -36,8 +36,8 @@ export class Workspace {
     readonly root: string;
     readonly env: NodeJS.ProcessEnv;
 
-    constructor() {
-        const binDir = findInstalledPulumi();
+    /** binDir: the directory holding `pulumi`; by default an installed one. */
+    constructor(binDir = findInstalledPulumi()) {
         if (!binDir) {
             throw new Error("no Pulumi CLI: run the suite with `npm run e2e`, which obtains one");
         }

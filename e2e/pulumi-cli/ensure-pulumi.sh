@@ -6,9 +6,12 @@
 # version pinned in ./go.mod, into a cache outside the repository, and reused from there on:
 #   ${IMMUTABLE_GUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/immutable-guard}/pulumi-<version>-<hash>/
 # The hash covers this folder's sources, so a changed pin or wrapper builds afresh.
-# Progress goes to stderr; stdout is the directory alone.
+# Progress goes to stderr; stdout is the directory alone. With --no-build, a CLI that is neither
+# installed nor cached is not built: the script exits 3 instead (for callers that must stay quick).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+no_build=false
+[ "${1:-}" = "--no-build" ] && no_build=true
 
 if [ -n "${IMMUTABLE_GUARD_PULUMI_BIN:-}" ]; then
     [ -x "$IMMUTABLE_GUARD_PULUMI_BIN/pulumi" ] || { echo "IMMUTABLE_GUARD_PULUMI_BIN=$IMMUTABLE_GUARD_PULUMI_BIN has no pulumi" >&2; exit 1; }
@@ -29,6 +32,10 @@ if [ -x "$target/pulumi" ] && [ -x "$target/pulumi-language-nodejs" ] && [ -x "$
     exit 0
 fi
 
+if $no_build; then
+    echo "no Pulumi CLI on PATH and none built into $target" >&2
+    exit 3
+fi
 command -v go >/dev/null 2>&1 || {
     echo "no pulumi on PATH and no Go to build one: install the Pulumi CLI, or Go 1.26 with access to the Go module proxy" >&2
     exit 1

@@ -1,6 +1,7 @@
 import * as path from "path";
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { setConfigInForce, type ConfigEntry } from "./config-digest";
 import { FLAG_RULES_POLICY, setPackFlagRules } from "./flagging";
 import { setConfiguredLevels, setPackFindings } from "./policy";
 import { checkLockedSettings, type CheckedPolicy } from "./settings-check";
@@ -79,10 +80,12 @@ type Handler = (call: ConfigureCall, callback: Callback) => unknown;
  * `@pulumi/policy` accepts any config at Configure and leaves checking to the CLI, so a config
  * pushed from elsewhere (a policy group, another CLI version, a test) could reach the rules
  * unchecked. This wraps the pack's Configure handler so a bad config is refused there, naming
- * the key, records each policy's configured enforcement level for reports, and compares the whole
- * config with the settings the lock records (no policy sees another's config).
+ * the key, records each policy's configured enforcement level and the config digest for reports, and
+ * compares the whole config with the settings the lock records (no policy sees another's config).
  */
 export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPolicy[]): void {
+    // The CLI starts the pack in its own directory, which a lockFile is relative to.
+    setConfigInForce(policies, {}, process.cwd());
     const policyDir = path.dirname(require.resolve("@pulumi/policy"));
     // The grpc-js instance the SDK serves with, wherever npm placed it.
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] })) as typeof import("@grpc/grpc-js");
@@ -118,6 +121,12 @@ export function refuseInvalidConfigAtConfigure(policies: readonly ConfiguredPoli
                 setConfiguredLevels(levels);
                 setPackFlagRules(config[FLAG_RULES_POLICY]);
                 setPackFindings(checkLockedSettings(policies, config, levels));
+                const inForce: Record<string, ConfigEntry> = {};
+                for (const [name, properties] of Object.entries(config)) {
+                    // A copy of the top level: the SDK's Configure adds enforcementLevel to the object it shares.
+                    inForce[name] = { enforcementLevel: levels.get(name), properties: { ...properties } };
+                }
+                setConfigInForce(policies, inForce, process.cwd());
                 return configure(call, callback);
             };
             implementation = { ...implementation, configure: validatingConfigure as unknown as typeof implementation.configure };

@@ -10,9 +10,10 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { configDigestInForce } from "./config-digest";
 import { exemptionsSchema, findExemption, parseExemptions, type Exemption } from "./exemptions";
 import type { Guard } from "./locked-settings";
-import { packVersion } from "./pack-package";
+import { packDigest, packVersion } from "./pack-package";
 import { plain } from "./unknowns";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
@@ -156,6 +157,11 @@ function packDiagnostics(meta: PolicyMeta<unknown>, stack: { urn: string; name: 
 
 export const REPORT_ENV = "IMMUTABLE_GUARD_REPORT";
 
+/** What ties a report line to the exact pack and config that produced it (null when unknown). */
+export interface Provenance {
+    packDigest: string | null;
+    configDigest: string | null;
+}
 
 function appendToReport(diagnostic: Diagnostic): void {
     const file = process.env[REPORT_ENV];
@@ -163,7 +169,8 @@ function appendToReport(diagnostic: Diagnostic): void {
         return;
     }
     try {
-        const line = { policyPack: "immutable-guard", policyPackVersion: packVersion, ...diagnostic };
+        const provenance: Provenance = { packDigest: packDigest(), configDigest: configDigestInForce() };
+        const line = { policyPack: "immutable-guard", policyPackVersion: packVersion, ...provenance, ...diagnostic };
         fs.appendFileSync(file, JSON.stringify(line) + "\n");
     } catch {
         // A report that cannot be written must not fail the deployment it describes.

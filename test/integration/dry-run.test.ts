@@ -3,8 +3,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import { analyzedStack } from "../../cli/dry-run/captured-stack";
-import { loadProject } from "../../cli/dry-run/project";
+import { loadProject, parseConfigValues } from "../../cli/dry-run/project";
 import { runProgram } from "../../cli/dry-run/run-program";
 import type { Report, StackReport } from "../../cli/output/report";
 import { renderSarif } from "../../cli/output/sarif";
@@ -13,7 +14,7 @@ import { policies } from "../../rules";
 import { UNKNOWN_STRING } from "../../rules/lib/unknowns";
 import { runInstalled as cli } from "../lib/cli";
 import { PACK_DIR } from "../lib/pack";
-import { assertValidReport, assertValidSarif } from "../lib/schemas";
+import { assertSarifUris, assertValidReport, assertValidSarif } from "../lib/schemas";
 
 const EXAMPLES = path.join(PACK_DIR, "examples");
 
@@ -200,6 +201,16 @@ describe("immutable-guard dry-run on programs that fail, and on config", functio
         assert.deepEqual(configured.violations.map((v) => v.level), ["advisory"]);
     });
 
+    it("gives an advisory, not a pass, for an OIDC trust whose provider ARN only the provider computes", () => {
+        const levels = stacks.get("oidc-trust")?.violations.map((v) => `${v.level} ${v.policy} ${v.name}`);
+        assert.deepEqual(levels, ["mandatory iam-no-wildcard-grants deploy-by-url", "advisory iam-no-wildcard-grants deploy"]);
+    });
+
+    it("names a config key the program requires and the stack does not set, and how to pass it", () => {
+        assert.match(stacks.get("requires-config")?.error ?? "",
+            /^the program requires the config value requires-config:bucketName, which is not set \(.*index\.ts:5:\d+\)\): pass it with `--config-value requires-config:bucketName=<value>`, or set it in Pulumi\.dev\.yaml$/);
+    });
+
     it("reports a config the pack refuses at Configure, naming the key", () => {
         assert.match(stacks.get("refused-config")?.error ?? "", /container-image-digest-required\.allowedRegistry is not a known setting/);
     });
@@ -336,6 +347,69 @@ describe("immutable-guard dry-run on programs that fail, and on config", functio
             assert.doesNotMatch(result.stderr, /\n\s+at /);
         });
     }
+});
+
+describe("immutable-guard dry-run on programs as users write them", function () {
+    this.timeout(300000);
+    const FIXTURES = path.join(PACK_DIR, "test", "fixtures", "dry-run");
+
+    it("runs a program outside the working directory into SARIF whose every location resolves, under the multitool's URI rules", () => {
+        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "ig-cwd-"));
+        const program = path.join(FIXTURES, "named-resources");
+        const result = cli(["dry-run", "--format", "sarif", "--transpile-only", program], undefined, elsewhere);
+        assert.equal(result.status, 1, result.stderr);
+        const log = JSON.parse(result.stdout) as { runs: { originalUriBaseIds: Record<string, { uri: string }> }[] };
+        assertValidSarif(log);
+        const locations = assertSarifUris(log);
+        assert.deepEqual(locations.map((l) => `${path.relative(program, l.file)}:${l.line}`).sort(), ["index.ts:12", "index.ts:8", "lib/storage.ts:5"]);
+        assert.equal(log.runs[0].originalUriBaseIds["%SRCROOT%"].uri, `${pathToFileURL(elsewhere).href}/`);
+    });
+
+    it("locates resources named by a constant or a template literal at their constructor call, and names the program's variables in fixes", () => {
+        const result = cli(["dry-run", "--format", "json", "--transpile-only", "test/fixtures/dry-run/named-resources"]);
+        const [stack] = (JSON.parse(result.stdout) as Report).stacks;
+        const byName = new Map(stack.violations.map((v) => [v.name, v]));
+        assert.deepEqual(byName.get("audit-logs")?.location, { file: "test/fixtures/dry-run/named-resources/index.ts", line: 8 });
+        assert.deepEqual(byName.get("dev-reports")?.location, { file: "test/fixtures/dry-run/named-resources/index.ts", line: 12 });
+        assert.deepEqual(byName.get("dev-archive")?.location, { file: "test/fixtures/dry-run/named-resources/lib/storage.ts", line: 5 });
+        assert.match(byName.get("audit-logs")?.message ?? "", /\{ bucket: auditBucket\.id,/);
+        assert.match(byName.get("dev-reports")?.message ?? "", /\{ bucket: reports\.id,/);
+    });
+
+    it("sees in --mode up the outputs only a provider computes as unknown, so their rules give advisories", async () => {
+        const result = cli(["dry-run", "--format", "json", "--transpile-only", "--mode", "up", "test/fixtures/dry-run/oidc-trust"]);
+        const [stack] = (JSON.parse(result.stdout) as Report).stacks;
+        assert.deepEqual(stack.violations.map((v) => `${v.level} ${v.name}`), ["mandatory deploy-by-url", "advisory deploy"]);
+
+        const project = loadProject(path.join(FIXTURES, "oidc-trust"));
+        const run = await runProgram(project, { preview: false, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+        assert.ok(run.ok, run.ok ? "" : run.error);
+        const deploy = run.resources.find((r) => r.name === "deploy")!;
+        assert.equal(deploy.properties.assumeRolePolicy, UNKNOWN_STRING, "built from the provider's ARN");
+        const byUrl = run.resources.find((r) => r.name === "deploy-by-url")!;
+        assert.match(String(byUrl.properties.assumeRolePolicy), /oidc-provider\/token\.actions\.githubusercontent\.com/, "built from inputs: known");
+    });
+
+    it("keeps them unknown in --mode up with an SDK that predates the engine's unknown mark", async () => {
+        const project = loadProject(path.join(FIXTURES, "oidc-trust-older-sdk"));
+        const run = await runProgram(project, { preview: false, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+        assert.ok(run.ok, run.ok ? "" : run.error);
+        assert.equal(run.resources.find((r) => r.name === "deploy")?.properties.assumeRolePolicy, UNKNOWN_STRING);
+        assert.deepEqual(run.notes, []);
+    });
+
+    it("runs a program that requires config with the values given by --config-value, over its stack file", async () => {
+        const args = ["--config-value", "bucketName=acme-records", "--config-value", "requires-config:retentionDays=0", "--config-value", "aws:region=eu-central-1"];
+        const result = cli(["dry-run", "--format", "json", "--transpile-only", ...args, "test/fixtures/dry-run/requires-config"]);
+        const [stack] = (JSON.parse(result.stdout) as Report).stacks;
+        assert.equal(stack.error, undefined);
+        assert.deepEqual(stack.violations.map((v) => `${v.level} ${v.policy} ${v.name} ${v.path}`), ["mandatory storage-object-lock-required records-lock rule.defaultRetention.days"]);
+
+        const project = loadProject(path.join(FIXTURES, "requires-config"), undefined, parseConfigValues(args.filter((a) => a !== "--config-value")));
+        const run = await runProgram(project, { preview: true, organization: "organization", packDir: PACK_DIR, timeoutMs: 120000 });
+        assert.ok(run.ok, run.ok ? "" : run.error);
+        assert.equal(run.resources.find((r) => r.name === "records")?.properties.bucket, "acme-records-eu-central-1");
+    });
 });
 
 describe("npm run dry-run, the first quick-start command", function () {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -33,10 +33,12 @@ const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
         fs.rmSync(path.dirname(dir), { recursive: true, force: true });
     });
 
-    it("has the compiled pack that package.json main names, built by prepare", () => {
+    it("has the compiled pack that package.json main names, built by prepare, and its manifest", () => {
         const main = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { main: string }).main;
         assert.equal(main, "bin/index.js");
         assert.ok(fs.existsSync(path.join(dir, main)));
+        const verify = spawnSync(process.execPath, [path.join(dir, "bin", "cli", "main.js"), "verify", dir], { encoding: "utf8" });
+        assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     });
 
     it("starts as the Pulumi CLI starts it and serves every policy", async () => {
@@ -53,12 +55,13 @@ const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
         assert.deepEqual(diagnostics.map((d) => d.policyName), ["container-image-digest-required"]);
     });
 
-    it("packs bin/ and the sources prepare rebuilds it from, as `pulumi policy publish` does with npm pack", () => {
+    it("packs the compiled pack with its shrinkwrap and manifest, and no source, as `pulumi policy publish` does with npm pack", () => {
         const [packed] = JSON.parse(execFileSync(NPM, ["pack", "--dry-run", "--json"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as Array<{ files: Array<{ path: string }> }>;
         const files = packed.files.map((f) => f.path);
-        for (const file of ["bin/index.js", "bin/cli/main.js", "PulumiPolicy.yaml", "package.json", "index.ts", "tsconfig.json"]) {
+        for (const file of ["bin/index.js", "bin/cli/main.js", "PulumiPolicy.yaml", "package.json", "npm-shrinkwrap.json", "pack-manifest.json"]) {
             assert.ok(files.includes(file), `${file} is packed`);
         }
-        assert.ok(!files.some((f) => f.startsWith("test/") || f.startsWith("bench/")), "tests and the benchmark stay out of the package");
+        assert.deepEqual(files.filter((f) => f.endsWith(".ts") || f.endsWith(".map") || /^(test|bench|examples|rules|cli)\//.test(f)), [], "only compiled code");
+        assert.ok(!fs.existsSync(path.join(dir, "npm-shrinkwrap.json")), "the clone is left as it was");
     });
 });

@@ -26,8 +26,8 @@ export async function runCommand(args: string[]): Promise<CommandResult> {
     }
 }
 
-/** The command as npm installs it: the compiled `bin/cli/main.js` in a process of its own, run from the pack's directory. */
-export function runInstalled(args: string[], input?: string | Buffer): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [path.join(PACK_DIR, "bin", "cli", "main.js"), ...args], { cwd: PACK_DIR, input, encoding: "utf8" });
+/** The command as npm installs it: the compiled `bin/cli/main.js` in a process of its own, run from the pack's directory unless `cwd` says otherwise. */
+export function runInstalled(args: string[], input?: string | Buffer, cwd = PACK_DIR): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [path.join(PACK_DIR, "bin", "cli", "main.js"), ...args], { cwd, input, encoding: "utf8" });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
