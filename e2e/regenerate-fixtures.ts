@@ -11,11 +11,10 @@
  * local paths of the CLI and plugins. Names with random suffixes, ids and ciphertexts stay as produced.
  * Every secret is an obvious fake. The bad-*.json exports stay hand-made: they are wrong on purpose.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { immutableGuard } from "./lib/immutable-guard";
-import { findInstalledPulumi } from "./lib/pulumi-cli";
+import { findInstalledPulumi, obtainPulumi } from "./lib/pulumi-cli";
 import { Program, REPO, Workspace } from "./lib/workspace";
 
 const FIXTURES = path.join(REPO, "test", "fixtures");
@@ -120,11 +119,8 @@ async function flaggedLock(workspace: Workspace): Promise<void> {
 }
 
 async function main(): Promise<void> {
-    if (!findInstalledPulumi()) {
-        // As `npm run e2e` does: an installed CLI, else the one e2e/pulumi-cli builds into its cache.
-        const script = path.join(REPO, "e2e", "pulumi-cli", "ensure-pulumi.sh");
-        process.env.IMMUTABLE_GUARD_PULUMI_BIN = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-    }
+    // As `npm run e2e` does: an installed CLI, else the one e2e/pulumi-cli builds into its cache.
+    process.env.IMMUTABLE_GUARD_PULUMI_BIN = findInstalledPulumi() ?? obtainPulumi(true);
     const workspace = new Workspace();
     try {
         await shop(workspace);
