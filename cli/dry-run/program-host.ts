@@ -361,7 +361,7 @@ async function run(request: HostRequest): Promise<HostResponse> {
 
     await pulumi.runtime.setMocks({
         // Only a resource read by its id has one: any other id would be assigned by the provider.
-        newResource: (args) => ({ id: args.id || undefined, state: registrationState(args.type, args.inputs as Record<string, unknown>) }),
+        newResource: (args) => ({ id: args.id || undefined, state: registrationState(args.type, args.custom ?? true, args.inputs as Record<string, unknown>) }),
         call: (args) => {
             const answer = answerDataSource(args.token, args.inputs as Record<string, unknown>, { config: request.config, preview: request.preview, mocks: request.mocks });
             if (!answer.answered) {

@@ -211,7 +211,7 @@ function checkKubernetes(urn: string, inputs: Props, provider: Props): Props {
 }
 
 /**
- * The inputs of a custom resource as its provider's Check would return them, in the engine's wire form
+ * The inputs of a custom resource (never a component) as its provider's Check would return them, in the engine's wire form
  * (secrets wrapped, unknowns as sentinels). `provider` is the provider's configuration (its inputs, keys
  * without the package prefix); `version` the provider version the resource's SDK asked for.
  */
@@ -219,8 +219,7 @@ export function checkedInputs(type: string, urn: string, inputs: Props, provider
     if (type.startsWith("aws:")) {
         return checkAws(type, urn, inputs, provider, version);
     }
-    // Kubernetes components (yaml, helm) are not objects; an object's type has an API group/version module.
-    if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:yaml") && !type.startsWith("kubernetes:helm")) {
+    if (type.startsWith("kubernetes:")) {
         return checkKubernetes(urn, inputs, provider);
     }
     return inputs;
@@ -233,8 +232,9 @@ export function checkedInputs(type: string, urn: string, inputs: Props, provider
  * computes is, and those inputs are compared when `pulumi up` runs. (An AWS auto-name is a top-level output
  * the program did not set, which the dry run already keeps unknown.)
  */
-export function registrationState(type: string, inputs: Props): Props {
-    if (!type.startsWith("kubernetes:") || type.startsWith("kubernetes:yaml") || type.startsWith("kubernetes:helm")) {
+export function registrationState(type: string, custom: boolean, inputs: Props): Props {
+    // Kubernetes components (yaml, helm, kustomize) are not objects and have no name of their own.
+    if (!custom || !type.startsWith("kubernetes:")) {
         return inputs;
     }
     const metadata = isObject(inputs.metadata) ? inputs.metadata : {};
